@@ -1,0 +1,3 @@
+using ServerlessAuth.Admin;
+
+return await AdminCommands.Build(Console.Out, Console.Error).Parse(args).InvokeAsync();

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServerlessAuth;
+
+/// <summary>Settings of the <c>Auth</c> section (<c>Auth__Issuer</c> in app settings).</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    [Required(ErrorMessage = "Auth:Issuer is required: the 'iss' value put into and demanded from every token.")]
+    public string Issuer { get; set; } = "";
+
+    [Required(ErrorMessage = "Auth:Audience is required: the 'aud' value put into and demanded from every token.")]
+    public string Audience { get; set; } = "";
+
+    /// <summary>Lifetime of an access token. Short, because a token is a bearer credential.</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "01:00:00", ErrorMessage = "Auth:AccessTokenLifetime must be between 30 seconds and 1 hour.")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Tolerated clock difference between instances when checking exp and nbf.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Auth:ClockSkew must be between 0 and 5 minutes.")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A session unused for this long ends.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Auth:SessionIdleTimeout must be between 1 minute and 30 days.")]
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A session ends this long after login, however active it is.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00", ErrorMessage = "Auth:SessionAbsoluteLifetime must be between 1 minute and 90 days.")]
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations (OWASP Password Storage: at least 210,000).</summary>
+    [Range(1_000, 10_000_000, ErrorMessage = "Auth:PasswordHashIterations must be between 1,000 and 10,000,000.")]
+    public int PasswordHashIterations { get; set; } = 210_000;
+}

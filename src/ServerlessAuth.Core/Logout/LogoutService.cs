@@ -1,0 +1,95 @@
+using ServerlessAuth.Revocation;
+using ServerlessAuth.Sessions;
+using ServerlessAuth.Tokens;
+using ServerlessAuth.Users;
+
+namespace ServerlessAuth.Logout;
+
+public enum LogoutScope
+{
+    /// <summary>This session and the presented token.</summary>
+    Local,
+
+    /// <summary>Every session of the user but this one.</summary>
+    Others,
+
+    /// <summary>Every session and every token of the user.</summary>
+    Global,
+}
+
+public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bool AllTokensRevoked);
+
+/// <summary>
+/// Ends sessions and revokes tokens. Idempotent: missing or stale credentials end nothing and succeed.
+/// Storage failures propagate, so a partly done logout reports failure and can simply be repeated.
+/// </summary>
+public sealed class LogoutService(
+    SessionService sessions,
+    IRevokedTokenStore revokedTokens,
+    IUserStore users,
+    AccessTokenValidator tokens,
+    TimeProvider time)
+{
+    /// <param name="cookie">The session cookie, if one was presented.</param>
+    /// <param name="bearerToken">The presented access token, if any (validated here).</param>
+    public async Task<LogoutOutcome> LogoutAsync(LogoutScope scope, SessionCookieValue? cookie, string? bearerToken, CancellationToken cancellationToken)
+    {
+        var (session, sessionUser) = cookie is null ? (null, null) : await sessions.ReadAsync(cookie, cancellationToken);
+        var token = bearerToken is null ? null : (await tokens.ValidateSignedTokenAsync(bearerToken, cancellationToken)).Claims;
+
+        var ended = 0;
+        string? revoked = null;
+        var allRevoked = false;
+
+        if (scope == LogoutScope.Local)
+        {
+            if (session is not null && await sessions.EndAsync(session.UserId, session.Id, cancellationToken))
+            {
+                ended++;
+            }
+
+            if (token is not null && token.SessionId != session?.Id
+                && await sessions.EndAsync(token.Subject, token.SessionId, cancellationToken))
+            {
+                ended++;
+            }
+        }
+        else if (await FindAuthenticatedUserAsync(session, sessionUser, bearerToken, token, cancellationToken) is { } userId)
+        {
+            if (scope == LogoutScope.Global)
+            {
+                // First, so every token and session of the user is refused even if the rest fails.
+                await users.SetTokensValidAfterAsync(userId, time.GetUtcNow(), cancellationToken);
+                allRevoked = true;
+            }
+
+            var keep = scope == LogoutScope.Others ? session?.Id ?? token?.SessionId : null;
+            ended += await sessions.EndAllAsync(userId, keep, cancellationToken);
+        }
+
+        if (token is not null && scope != LogoutScope.Others)
+        {
+            await revokedTokens.RevokeAsync(token.TokenId, token.ExpiresAt, cancellationToken);
+            revoked = token.TokenId;
+        }
+
+        return new LogoutOutcome(ended, revoked, allRevoked);
+    }
+
+    /// <summary>Logging out other devices needs a credential that is still good, not merely well-formed.</summary>
+    private async Task<string?> FindAuthenticatedUserAsync(
+        Session? session, UserAccount? sessionUser, string? bearerToken, AccessTokenClaims? token, CancellationToken cancellationToken)
+    {
+        if (session is not null && sessions.IsLive(session, sessionUser))
+        {
+            return session.UserId;
+        }
+
+        if (token is not null && bearerToken is not null && (await tokens.ValidateAsync(bearerToken, cancellationToken)).IsValid)
+        {
+            return token.Subject;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+using ServerlessAuth.Sessions;
+using ServerlessAuth.Tokens;
+using ServerlessAuth.Users;
+
+namespace ServerlessAuth.Revocation;
+
+/// <summary>
+/// The one revocation check for a signature-valid token. Three point reads whose keys all come from
+/// the token (denylist by exp and jti, session by sub and sid, user by sub), issued in parallel, so
+/// a protected request costs one storage round trip.
+/// </summary>
+public sealed class TokenRevocationCheck(
+    IRevokedTokenStore revokedTokens,
+    ISessionStore sessions,
+    IUserStore users,
+    IOptions<AuthOptions> options,
+    TimeProvider time)
+{
+    /// <returns>null when the token may be used; otherwise an error_description.</returns>
+    public async Task<string?> FindRefusalAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    {
+        var revokedTask = revokedTokens.IsRevokedAsync(claims.TokenId, claims.ExpiresAt, cancellationToken);
+        var sessionTask = sessions.FindAsync(claims.Subject, claims.SessionId, cancellationToken);
+        var userTask = users.FindByIdAsync(claims.Subject, cancellationToken);
+        await Task.WhenAll(revokedTask, sessionTask, userTask);
+
+        if (await revokedTask)
+        {
+            return "The token has been revoked.";
+        }
+
+        var user = await userTask;
+        if (user?.TokensValidAfter is { } after && claims.IssuedAt < after)
+        {
+            return "The token has been revoked.";
+        }
+
+        return SessionValidity.FindRefusal(await sessionTask, user, time.GetUtcNow(), options.Value.SessionIdleTimeout);
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ServerlessAuth.SigningKeys;
+
+/// <summary>
+/// Keeps the source's versions in memory so that no request calls the source. Re-reads them every
+/// <see cref="SigningKeyOptions.RefreshInterval"/> (so a disabled version stops validating within that
+/// bound) and, rate-limited, when a token names an unknown <c>kid</c>. If the source fails, the cached
+/// versions stay in use; with nothing cached, callers get <see cref="SigningKeysUnavailableException"/>.
+/// </summary>
+public sealed partial class SigningKeyCache(
+    ISigningKeySource source,
+    IOptions<SigningKeyOptions> options,
+    TimeProvider time,
+    ILogger<SigningKeyCache> logger) : ISigningKeyProvider, IDisposable
+{
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private Snapshot? _snapshot;
+    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastUnknownKeyRefresh = DateTimeOffset.MinValue;
+
+    private sealed record Snapshot(IReadOnlyList<(SigningKeyVersion Version, SecurityKey Key)> Versions, Dictionary<string, string> Values);
+
+    public async ValueTask<SigningKeyRing> GetAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_snapshot is null || now - _lastAttempt >= options.Value.RefreshInterval)
+        {
+            await LoadAsync(force: false, cancellationToken);
+        }
+
+        return BuildRing(time.GetUtcNow());
+    }
+
+    public async ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastUnknownKeyRefresh >= options.Value.UnknownKeyRefreshCooldown)
+        {
+            await LoadAsync(force: true, cancellationToken);
+        }
+
+        return BuildRing(time.GetUtcNow());
+    }
+
+    private async Task LoadAsync(bool force, CancellationToken cancellationToken)
+    {
+        await _loadLock.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            // Another caller may have loaded while this one waited.
+            if (force ? now - _lastUnknownKeyRefresh < options.Value.UnknownKeyRefreshCooldown
+                      : _snapshot is not null && now - _lastAttempt < options.Value.RefreshInterval)
+            {
+                return;
+            }
+
+            _lastAttempt = now;
+            if (force)
+            {
+                _lastUnknownKeyRefresh = now;
+            }
+
+            try
+            {
+                var versions = await source.LoadAsync(_snapshot?.Values ?? [], cancellationToken);
+                _snapshot = BuildSnapshot(versions);
+                LogLoaded(logger, source.Description, _snapshot.Versions.Count);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (_snapshot is null)
+                {
+                    throw new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}: {ex.Message}", ex);
+                }
+
+                LogRefreshFailed(logger, source.Description, ex.GetType().Name, ex.Message);
+            }
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private Snapshot BuildSnapshot(IReadOnlyList<SigningKeyVersion> versions)
+    {
+        var keys = new List<(SigningKeyVersion, SecurityKey)>();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var version in versions)
+        {
+            if (!version.Enabled || version.Value is null)
+            {
+                continue;
+            }
+
+            if (!SigningKeyMaterial.TryDecode(version.Value, out var bytes, out var error))
+            {
+                // A malformed version must never become a weak key; it is skipped and reported.
+                LogMalformedVersion(logger, source.Description, version.Id, error);
+                continue;
+            }
+
+            keys.Add((version, new SymmetricSecurityKey(bytes) { KeyId = version.Id }));
+            values[version.Id] = version.Value;
+        }
+
+        return new Snapshot(keys, values);
+    }
+
+    private SigningKeyRing BuildRing(DateTimeOffset now)
+    {
+        var usable = (_snapshot?.Versions ?? [])
+            .Where(v => v.Version.IsUsableAt(now))
+            .OrderByDescending(v => v.Version.CreatedOn)
+            .ToList();
+        if (usable.Count == 0)
+        {
+            throw new SigningKeysUnavailableException(
+                $"No enabled, currently valid signing key version in {source.Description}. Create one (see docs/runbooks/key-rotation.md).");
+        }
+
+        return new SigningKeyRing(usable[0].Key, usable.Select(v => v.Key).ToList());
+    }
+
+    public void Dispose() => _loadLock.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} signing key versions from {Source}")]
+    private static partial void LogLoaded(ILogger logger, string source, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing signing keys from {Source} failed ({ErrorType}: {Error}); the cached versions stay in use")]
+    private static partial void LogRefreshFailed(ILogger logger, string source, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Signing key version {Version} in {Source} is unusable: {Error}")]
+    private static partial void LogMalformedVersion(ILogger logger, string source, string version, string error);
+}

@@ -1,0 +1,25 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace ServerlessAuth.Tokens;
+
+/// <summary>The one place that fixes what an access token looks like (RFC 9068 style, HS256).</summary>
+public static class AccessTokenShape
+{
+    public const string Type = "at+jwt";
+    public const string Algorithm = SecurityAlgorithms.HmacSha256;
+
+    /// <summary>Tokens longer than this are refused before any parsing.</summary>
+    public const int MaxLength = 4096;
+
+    /// <summary>128 random bits, base64url.</summary>
+    public const int TokenIdLength = 22;
+
+    public static class Claims
+    {
+        public const string Subject = "sub";
+        public const string Name = "name";
+        public const string SessionId = "sid";
+        public const string TokenId = "jti";
+        public const string IssuedAt = "iat";
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+
+namespace ServerlessAuth.Users;
+
+/// <summary>The one place that says what a valid username is and how two names compare.</summary>
+public static class Usernames
+{
+    public const int MaxLength = 64;
+
+    /// <summary>
+    /// NFKC then lower case, so that look-alike spellings ("Ａlice", "ALICE") name one account.
+    /// </summary>
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? normalized, [NotNullWhen(false)] out string? error)
+    {
+        normalized = null;
+        if (string.IsNullOrWhiteSpace(input))
+        {
+            error = "A username is required.";
+            return false;
+        }
+
+        if (input.Length > MaxLength * 4 || !input.IsNormalized(NormalizationForm.FormKC) && input.Length > MaxLength * 2)
+        {
+            error = $"A username has at most {MaxLength} characters.";
+            return false;
+        }
+
+        var folded = input.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        if (folded.Length is 0 or > MaxLength)
+        {
+            error = $"A username has 1 to {MaxLength} characters.";
+            return false;
+        }
+
+        foreach (var rune in folded.EnumerateRunes())
+        {
+            var category = Rune.GetUnicodeCategory(rune);
+            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
+                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator
+                or UnicodeCategory.ParagraphSeparator)
+            {
+                error = "A username may not contain control or invisible characters.";
+                return false;
+            }
+        }
+
+        normalized = folded;
+        error = null;
+        return true;
+    }
+}

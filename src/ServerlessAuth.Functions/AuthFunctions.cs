@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessAuth.Http;
+
+namespace ServerlessAuth.Functions;
+
+/// <summary>
+/// HTTP entry points. Each function only hands the proxied <see cref="HttpContext"/> to the shared
+/// endpoint code, which is also what the plain ASP.NET Core host runs. No method list is given, so
+/// every HTTP method reaches the endpoint and it answers 405 itself, exactly as the other host does.
+/// The returned <see cref="IResult"/> is executed against the same HttpContext by the ASP.NET Core
+/// integration. Routes are relative to host.json's routePrefix ("api").
+/// </summary>
+public static class AuthFunctions
+{
+    [Function("Login")]
+    public static Task<IResult> LoginAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/login")] HttpRequest request) =>
+        AuthEndpoints.LoginAsync(request.HttpContext);
+
+    [Function("Token")]
+    public static Task<IResult> TokenAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/token")] HttpRequest request) =>
+        AuthEndpoints.TokenAsync(request.HttpContext);
+
+    [Function("Logout")]
+    public static Task<IResult> LogoutAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/logout")] HttpRequest request) =>
+        AuthEndpoints.LogoutAsync(request.HttpContext);
+
+    [Function("Me")]
+    public static Task<IResult> MeAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/me")] HttpRequest request) =>
+        AuthEndpoints.MeAsync(request.HttpContext);
+
+    [Function("Health")]
+    public static Task<IResult> HealthAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "health")] HttpRequest request) =>
+        AuthEndpoints.HealthAsync(request.HttpContext);
+}

@@ -1,0 +1,277 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessAuth.Http.Contracts;
+using ServerlessAuth.Logout;
+using ServerlessAuth.Sessions;
+using ServerlessAuth.SigningKeys;
+using ServerlessAuth.Storage;
+using ServerlessAuth.TableStorage;
+using ServerlessAuth.Tokens;
+using ServerlessAuth.Users;
+
+namespace ServerlessAuth.Http;
+
+/// <summary>
+/// The endpoints, written once on ASP.NET Core abstractions and served by both hosts (the standalone
+/// host maps them in <see cref="AuthApi"/>; each Azure Function is a one-line call to one of them).
+/// Each checks its method itself so both hosts answer 405 alike, validates the request, calls the
+/// core, and turns the outcome into a result.
+/// </summary>
+public static partial class AuthEndpoints
+{
+    public static Task<IResult> LoginAsync(HttpContext context) =>
+        HandleAsync(context, HttpMethods.Post, async (services, ct) =>
+        {
+            var input = await LoginInput.ReadAsync(context.Request, ct);
+            if (input.Error is not null)
+            {
+                return input.Error;
+            }
+
+            var user = await services.GetRequiredService<PasswordAuthenticator>().AuthenticateAsync(input.NormalizedUsername!, input.Password!, ct);
+            if (user is null)
+            {
+                return Problems.InvalidCredentials();
+            }
+
+            var started = await services.GetRequiredService<SessionService>()
+                .StartAsync(user, context.Request.Headers.UserAgent.ToString(), ct);
+            SessionCookie.Append(context.Response, started.Cookie, started.Session.ExpiresAt);
+
+            return input.IsForm
+                ? SeeOther(context, input.ReturnUrl)
+                : TypedResults.Ok(new LoginResponse(user.Id, user.Username, started.Session.ExpiresAt));
+        });
+
+    public static Task<IResult> TokenAsync(HttpContext context) =>
+        HandleAsync(context, HttpMethods.Post, async (services, ct) =>
+        {
+            var cookie = SessionCookie.Read(context.Request);
+            var active = cookie is null ? null : await services.GetRequiredService<SessionService>().ResolveAsync(cookie, ct);
+            if (active is null)
+            {
+                SessionCookie.Clear(context.Response);
+                return Problems.NoSession();
+            }
+
+            var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
+            var lifetime = services.GetRequiredService<IOptions<AuthOptions>>().Value.AccessTokenLifetime;
+            return TypedResults.Ok(new TokenResponse(issued.Token, "Bearer", (long)lifetime.TotalSeconds));
+        });
+
+    public static Task<IResult> LogoutAsync(HttpContext context) =>
+        HandleAsync(context, HttpMethods.Post, async (services, ct) =>
+        {
+            var input = await LogoutInput.ReadAsync(context.Request, ct);
+            if (input.Error is not null)
+            {
+                return input.Error;
+            }
+
+            var outcome = await services.GetRequiredService<LogoutService>()
+                .LogoutAsync(input.Scope, SessionCookie.Read(context.Request), BearerToken.Read(context.Request), ct);
+            SessionCookie.Clear(context.Response);
+
+            return input.IsForm
+                ? SeeOther(context, ReturnUrls.Default)
+                : TypedResults.Ok(new LogoutResponse(
+                    input.Scope.ToString().ToLowerInvariant(), outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
+        });
+
+    public static Task<IResult> MeAsync(HttpContext context) =>
+        HandleAsync(context, HttpMethods.Get, async (services, ct) =>
+        {
+            var token = BearerToken.Read(context.Request);
+            if (token is null)
+            {
+                return Problems.MissingToken(context);
+            }
+
+            var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(token, ct);
+            if (validation.Claims is not { } claims)
+            {
+                return Problems.InvalidToken(context, validation.Error!);
+            }
+
+            return TypedResults.Ok(new MeResponse(claims.Subject, claims.Name, claims.SessionId, claims.TokenId, claims.ExpiresAt.ToUnixTimeSeconds()));
+        });
+
+    public static Task<IResult> HealthAsync(HttpContext context) =>
+        HandleAsync(context, HttpMethods.Get, async (services, ct) =>
+        {
+            var checks = new Dictionary<string, string>();
+            var healthy = true;
+            try
+            {
+                await services.GetRequiredService<AuthTables>().ProbeAsync(ct);
+                checks["storage"] = "reachable";
+            }
+            catch (StorageUnavailableException ex)
+            {
+                checks["storage"] = ex.Message;
+                healthy = false;
+            }
+
+            try
+            {
+                var ring = await services.GetRequiredService<ISigningKeyProvider>().GetAsync(ct);
+                checks["signingKey"] = $"current version {ring.Current.KeyId}";
+            }
+            catch (SigningKeysUnavailableException ex)
+            {
+                checks["signingKey"] = ex.Message;
+                healthy = false;
+            }
+
+            var body = new HealthResponse(healthy ? "healthy" : "unhealthy", checks);
+            return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+
+    /// <summary>
+    /// The shared frame: method check, no-store, and fail-closed handling. Storage or key trouble
+    /// becomes 503 with Retry-After, never a 500 and never an accepted credential.
+    /// </summary>
+    private static async Task<IResult> HandleAsync(HttpContext context, string method, Func<IServiceProvider, CancellationToken, Task<IResult>> handle)
+    {
+        if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.MethodNotAllowed(context, method);
+        }
+
+        // Every response here may carry or reveal a credential.
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.Pragma = "no-cache";
+
+        var services = context.RequestServices;
+        try
+        {
+            return await handle(services, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException)
+        {
+            LogUnavailable(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthEndpoints)), context.Request.Path, ex.Message);
+            return Problems.Unavailable(context, ex is StorageUnavailableException
+                ? "Storage is unavailable; nothing was accepted. Retry shortly."
+                : "Signing keys are unavailable; nothing was accepted. Retry shortly.");
+        }
+    }
+
+    private static IResult SeeOther(HttpContext context, string location)
+    {
+        context.Response.Headers.Location = location;
+        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string path, string reason);
+
+    private sealed record LoginInput(string? NormalizedUsername, string? Password, bool IsForm, string ReturnUrl, IResult? Error)
+    {
+        private static LoginInput Fail(IResult error) => new(null, null, false, ReturnUrls.Default, error);
+
+        public static async Task<LoginInput> ReadAsync(HttpRequest request, CancellationToken ct)
+        {
+            string? username, password, returnUrl = null;
+            var isForm = request.HasFormContentType;
+            if (request.HasJsonContentType())
+            {
+                LoginRequest? body;
+                try
+                {
+                    body = await request.ReadFromJsonAsync<LoginRequest>(ct);
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidDataException or BadHttpRequestException)
+                {
+                    return Fail(Problems.BadRequest("The body is not valid JSON of the form {\"username\":\"...\",\"password\":\"...\"}."));
+                }
+
+                (username, password) = (body?.Username, body?.Password);
+            }
+            else if (isForm)
+            {
+                IFormCollection form;
+                try
+                {
+                    form = await request.ReadFormAsync(ct);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+                {
+                    return Fail(Problems.BadRequest("The form body is malformed."));
+                }
+
+                (username, password) = (Single(form, "username"), Single(form, "password"));
+                returnUrl = Single(form, "returnUrl");
+                if (returnUrl is not null && !ReturnUrls.IsLocal(returnUrl))
+                {
+                    return Fail(Problems.BadRequest("returnUrl must be a local path such as /account."));
+                }
+            }
+            else
+            {
+                return Fail(Problems.UnsupportedMediaType("application/json or application/x-www-form-urlencoded"));
+            }
+
+            if (!Usernames.TryNormalize(username, out var normalized, out var nameError))
+            {
+                return Fail(Problems.BadRequest(nameError));
+            }
+
+            if (!Passwords.IsAcceptableInput(password, out var passwordError))
+            {
+                return Fail(Problems.BadRequest(passwordError));
+            }
+
+            return new LoginInput(normalized, password, isForm, returnUrl ?? ReturnUrls.Default, null);
+        }
+    }
+
+    private sealed record LogoutInput(LogoutScope Scope, bool IsForm, IResult? Error)
+    {
+        public static async Task<LogoutInput> ReadAsync(HttpRequest request, CancellationToken ct)
+        {
+            var scopeText = request.Query["scope"].Count > 1 ? null : request.Query["scope"].ToString();
+            var isForm = request.HasFormContentType;
+            if (request.HasJsonContentType() && request.ContentLength != 0)
+            {
+                try
+                {
+                    var body = await request.ReadFromJsonAsync<LogoutRequest>(ct);
+                    scopeText = body?.Scope ?? scopeText;
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidDataException or BadHttpRequestException)
+                {
+                    return new LogoutInput(LogoutScope.Local, false, Problems.BadRequest("The body is not valid JSON of the form {\"scope\":\"local|others|global\"}."));
+                }
+            }
+            else if (isForm)
+            {
+                try
+                {
+                    var form = await request.ReadFormAsync(ct);
+                    scopeText = Single(form, "scope") ?? scopeText;
+                }
+                catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+                {
+                    return new LogoutInput(LogoutScope.Local, true, Problems.BadRequest("The form body is malformed."));
+                }
+            }
+
+            LogoutScope? scope = scopeText switch
+            {
+                null or "" or "local" => LogoutScope.Local,
+                "others" => LogoutScope.Others,
+                "global" => LogoutScope.Global,
+                _ => null,
+            };
+            return scope is { } s
+                ? new LogoutInput(s, isForm, null)
+                : new LogoutInput(LogoutScope.Local, isForm, Problems.BadRequest("scope must be local, others or global."));
+        }
+    }
+
+    /// <summary>A field given once; a repeated field is treated as absent rather than guessed at.</summary>
+    private static string? Single(IFormCollection form, string key) => form[key].Count == 1 ? form[key][0] : null;
+}

@@ -1,0 +1,3 @@
+namespace ServerlessAuth.Http.Contracts;
+
+public sealed record LogoutResponse(string Scope, int SessionsEnded, bool TokenRevoked, bool AllTokensRevoked);

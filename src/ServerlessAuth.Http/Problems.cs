@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ServerlessAuth.Http;
+
+/// <summary>
+/// The one error shape: RFC 9457 problem details with a stable machine-readable <c>code</c>.
+/// Details never echo credentials or say whether an account exists.
+/// </summary>
+public static class Problems
+{
+    public static IResult InvalidCredentials() =>
+        Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Login failed", "The username or password is incorrect.");
+
+    public static IResult NoSession() =>
+        Problem(StatusCodes.Status401Unauthorized, "no_session", "No active session", "Log in to get a session.");
+
+    public static IResult BadRequest(string detail) =>
+        Problem(StatusCodes.Status400BadRequest, "invalid_request", "Invalid request", detail);
+
+    public static IResult UnsupportedMediaType(string expected) =>
+        Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", $"Send {expected}.");
+
+    public static IResult MethodNotAllowed(HttpContext context, string allowed)
+    {
+        context.Response.Headers.Allow = allowed;
+        return Problem(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "Method not allowed", $"Use {allowed}.");
+    }
+
+    public static IResult Unavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return Problem(StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable", detail);
+    }
+
+    public static IResult InvalidToken(HttpContext context, string description)
+    {
+        // RFC 6750 3: the quoted string may not contain '"' or '\'; our descriptions never do.
+        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{description}\"";
+        return Problem(StatusCodes.Status401Unauthorized, "invalid_token", "Invalid token", description);
+    }
+
+    public static IResult MissingToken(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Problem(StatusCodes.Status401Unauthorized, "missing_token", "Authentication required", "Send an access token as 'Authorization: Bearer <token>'.");
+    }
+
+    private static IResult Problem(int status, string code, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: new Dictionary<string, object?> { ["code"] = code });
+}

@@ -1,0 +1,57 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessAuth.TableStorage;
+
+public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted);
+
+/// <summary>
+/// Table Storage has no TTL: this drops denylist entries whose tokens have expired (whole hourly
+/// partitions, found by a key-range query) and sessions past their absolute or idle end (a filtered
+/// scan, acceptable off the request path). Run hourly (timer function) or by the admin CLI.
+/// </summary>
+public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions> options, TimeProvider time)
+{
+    private const int MaxBatch = 100; // Table Storage transaction limit
+
+    public async Task<PurgeResult> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var settings = options.Value;
+
+        // A bucket holds tokens expiring within its hour; it may go once that hour plus the skew has passed.
+        var firstKeptBucket = TableKeys.ExpiryBucket(now - settings.ClockSkew - TimeSpan.FromHours(1));
+        var tokens = await DeleteAsync(tables.RevokedTokens,
+            TableClient.CreateQueryFilter($"PartitionKey lt {firstKeptBucket}"), cancellationToken);
+
+        var sessions = await DeleteAsync(tables.Sessions,
+            TableClient.CreateQueryFilter($"ExpiresAt lt {now} or LastSeenAt lt {now - settings.SessionIdleTimeout}"), cancellationToken);
+
+        return new PurgeResult(tokens, sessions);
+    }
+
+    private async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)
+    {
+        var keys = await TableCall.RunAsync(tables, async ct =>
+        {
+            var found = new List<(string Partition, string Row)>();
+            await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+            {
+                found.Add((e.PartitionKey, e.RowKey));
+            }
+
+            return found;
+        }, cancellationToken);
+
+        foreach (var partition in keys.GroupBy(k => k.Partition))
+        {
+            foreach (var chunk in partition.Chunk(MaxBatch))
+            {
+                var actions = chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(k.Partition, k.Row)));
+                await TableCall.RunAsync(tables, ct => table.SubmitTransactionAsync(actions, ct), cancellationToken);
+            }
+        }
+
+        return keys.Count;
+    }
+}

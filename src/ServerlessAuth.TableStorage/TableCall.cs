@@ -1,0 +1,39 @@
+using Azure;
+using ServerlessAuth.Storage;
+
+namespace ServerlessAuth.TableStorage;
+
+/// <summary>
+/// The one place where a storage failure becomes <see cref="StorageUnavailableException"/>: every call
+/// is bounded by <see cref="StorageOptions.OperationTimeout"/> (the SDK's own retries run inside it).
+/// </summary>
+internal static class TableCall
+{
+    public static async Task<T> RunAsync<T>(AuthTables tables, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(tables.OperationTimeout);
+        try
+        {
+            return await call(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageUnavailableException($"Table Storage did not answer within {tables.OperationTimeout.TotalSeconds:0.#} s.");
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException or Azure.Identity.AuthenticationFailedException)
+        {
+            throw new StorageUnavailableException($"Table Storage failed: {Summarize(ex)}", ex);
+        }
+    }
+
+    public static Task RunAsync(AuthTables tables, Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        RunAsync(tables, async ct => { await call(ct); return true; }, cancellationToken);
+
+    private static string Summarize(Exception ex) => ex switch
+    {
+        RequestFailedException { Status: > 0 } rfe => $"HTTP {rfe.Status} {rfe.ErrorCode}",
+        AggregateException agg when agg.InnerExceptions.Count > 0 => Summarize(agg.InnerExceptions[^1]),
+        _ => ex.GetType().Name,
+    };
+}

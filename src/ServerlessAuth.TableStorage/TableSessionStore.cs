@@ -1,0 +1,86 @@
+using Azure;
+using Azure.Data.Tables;
+using ServerlessAuth.Sessions;
+
+namespace ServerlessAuth.TableStorage;
+
+/// <summary><c>Sessions</c>: PK = user id, RK = session id. A user's sessions are one partition, so "all of them" is a partition query, not a scan.</summary>
+public sealed class TableSessionStore(AuthTables tables) : ISessionStore
+{
+    public Task CreateAsync(Session session, CancellationToken cancellationToken) =>
+        TableCall.RunAsync(tables, ct => tables.Sessions.AddEntityAsync(SessionEntity.FromModel(session), ct), cancellationToken);
+
+    public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var response = await TableCall.RunAsync(tables,
+            ct => tables.Sessions.GetEntityIfExistsAsync<SessionEntity>(userId, sessionId, cancellationToken: ct), cancellationToken);
+        return response.HasValue ? response.Value!.ToModel() : null;
+    }
+
+    public async Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
+    {
+        var changes = new TableEntity(userId, sessionId) { [nameof(SessionEntity.LastSeenAt)] = lastSeenAt };
+        try
+        {
+            await TableCall.RunAsync(tables, ct => tables.Sessions.UpdateEntityAsync(changes, ETag.All, TableUpdateMode.Merge, ct), cancellationToken);
+        }
+        catch (Storage.StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 404 })
+        {
+            // Ended meanwhile; never resurrect it.
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var response = await TableCall.RunAsync(tables,
+            ct => tables.Sessions.DeleteEntityAsync(userId, sessionId, ETag.All, ct), cancellationToken);
+        return response.Status != 404;
+    }
+
+    public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
+        TableCall.RunAsync<IReadOnlyList<Session>>(tables, async ct =>
+        {
+            var list = new List<Session>();
+            await foreach (var entity in tables.Sessions.QueryAsync<SessionEntity>(e => e.PartitionKey == userId, cancellationToken: ct))
+            {
+                list.Add(entity.ToModel());
+            }
+
+            return list;
+        }, cancellationToken);
+
+    internal sealed class SessionEntity : ITableEntity
+    {
+        public string PartitionKey { get; set; } = "";
+        public string RowKey { get; set; } = "";
+        public DateTimeOffset? Timestamp { get; set; }
+        public ETag ETag { get; set; }
+        public byte[] SecretHash { get; set; } = [];
+        public DateTimeOffset CreatedAt { get; set; }
+        public DateTimeOffset LastSeenAt { get; set; }
+        public DateTimeOffset ExpiresAt { get; set; }
+        public string? UserAgent { get; set; }
+
+        public Session ToModel() => new()
+        {
+            UserId = PartitionKey,
+            Id = RowKey,
+            SecretHash = SecretHash,
+            CreatedAt = CreatedAt,
+            LastSeenAt = LastSeenAt,
+            ExpiresAt = ExpiresAt,
+            UserAgent = UserAgent,
+        };
+
+        public static SessionEntity FromModel(Session session) => new()
+        {
+            PartitionKey = session.UserId,
+            RowKey = session.Id,
+            SecretHash = session.SecretHash,
+            CreatedAt = session.CreatedAt,
+            LastSeenAt = session.LastSeenAt,
+            ExpiresAt = session.ExpiresAt,
+            UserAgent = session.UserAgent,
+        };
+    }
+}
