@@ -48,10 +48,11 @@ internal static class AdminCommands
 
             var sessions = services.GetRequiredService<SessionService>();
             var list = await sessions.ListAsync(user.Id, ct);
+            var cutoff = await sessions.GetSessionsValidAfterAsync(ct);
             output.WriteLine($"{"SESSION",-24}{"CREATED (UTC)",-22}{"LAST SEEN (UTC)",-22}{"STATE",-9}USER AGENT");
             foreach (var s in list.OrderByDescending(s => s.CreatedAt))
             {
-                output.WriteLine($"{s.Id,-24}{s.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{s.LastSeenAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{(sessions.IsLive(s, user) ? "live" : "expired"),-9}{s.UserAgent}");
+                output.WriteLine($"{s.Id,-24}{s.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{s.LastSeenAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{(sessions.IsLive(new PresentedSession(s, user, cutoff)) ? "live" : "ended"),-9}{s.UserAgent}");
             }
 
             return 0;
@@ -87,6 +88,14 @@ internal static class AdminCommands
             return found ? 0 : 1;
         }));
 
+        var endEveryone = new Command("end-everyone", "End every session of every user now; every token of those sessions is refused at once.");
+        endEveryone.SetAction((_, ct) => RunAsync(error, async services =>
+        {
+            var cutoff = await services.GetRequiredService<SessionService>().EndEverySessionAsync(ct);
+            output.WriteLine($"Ended every session created before {cutoff.UtcDateTime:u}.");
+            return 0;
+        }));
+
         var setup = new Command("setup", "Create missing tables; with the development key source, create a first key version if none is usable.");
         setup.SetAction((_, ct) => RunAsync(error, async services =>
         {
@@ -114,7 +123,7 @@ internal static class AdminCommands
         var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys.")
         {
             new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable },
-            new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd },
+            new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd, endEveryone },
             KeyCommands.Build(output, error),
             setup,
             purge,

@@ -26,6 +26,35 @@ internal static class KeyCommands
             return 0;
         }));
 
-        return new Command("keys", "Inspect and rotate the JWT signing key.") { list };
+        var emergency = new Option<bool>("--emergency") { Description = "Also disable every older version: every outstanding token is refused within the refresh interval." };
+        var endSessions = new Option<bool>("--end-sessions") { Description = "Also end every session of every user (use when session cookies may be exposed too)." };
+        var rotate = new Command("rotate", "Add a new signing key version; new tokens are signed with it.") { emergency, endSessions };
+        rotate.SetAction((parse, ct) => AdminCommands.RunAsync(error, async services =>
+        {
+            var outcome = await services.GetRequiredService<KeyRotation>().RotateAsync(parse.GetValue(emergency), parse.GetValue(endSessions), ct);
+            output.WriteLine($"New version {outcome.NewVersion.Id} signs new tokens (instances pick it up at once on first sight of its kid, else within the refresh interval).");
+            foreach (var id in outcome.DisabledVersions)
+            {
+                output.WriteLine($"Disabled {id}.");
+            }
+
+            if (outcome.SessionsEndedBefore is { } cutoff)
+            {
+                output.WriteLine($"Ended every session created before {cutoff.UtcDateTime:u}.");
+            }
+
+            return 0;
+        }));
+
+        var version = new Argument<string>("version") { Description = "The version (kid) to disable, from 'keys list'." };
+        var disable = new Command("disable", "Disable one signing key version: tokens signed with it are refused within the refresh interval.") { version };
+        disable.SetAction((parse, ct) => AdminCommands.RunAsync(error, async services =>
+        {
+            var outcome = await services.GetRequiredService<KeyRotation>().DisableAsync(parse.GetValue(version)!, ct);
+            (outcome.Found && !outcome.Refused ? output : error).WriteLine(outcome.Message);
+            return outcome.Found && !outcome.Refused ? 0 : 1;
+        }));
+
+        return new Command("keys", "Inspect and rotate the JWT signing key.") { list, rotate, disable };
     }
 }

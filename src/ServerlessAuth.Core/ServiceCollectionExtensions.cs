@@ -36,6 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TokenRevocationCheck>();
         services.AddSingleton<LogoutService>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
+        services.AddSingleton<KeyRotation>();
         return services;
     }
 }

@@ -57,6 +57,7 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<IUserStore, TableUserStore>();
         services.AddSingleton<ISessionStore, TableSessionStore>();
         services.AddSingleton<IRevokedTokenStore, TableRevokedTokenStore>();
+        services.AddSingleton<ISessionCutoffStore, TableSessionCutoffStore>();
         services.AddSingleton<ExpiredRecordPurger>();
 
         if (keys.VaultUri is not null)

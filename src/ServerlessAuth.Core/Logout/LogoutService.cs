@@ -34,7 +34,8 @@ public sealed class LogoutService(
     /// <param name="bearerToken">The presented access token, if any (validated here).</param>
     public async Task<LogoutOutcome> LogoutAsync(LogoutScope scope, SessionCookieValue? cookie, string? bearerToken, CancellationToken cancellationToken)
     {
-        var (session, sessionUser) = cookie is null ? (null, null) : await sessions.ReadAsync(cookie, cancellationToken);
+        var presented = cookie is null ? null : await sessions.ReadAsync(cookie, cancellationToken);
+        var session = presented?.Session;
         var token = bearerToken is null ? null : (await tokens.ValidateSignedTokenAsync(bearerToken, cancellationToken)).Claims;
 
         var ended = 0;
@@ -54,7 +55,7 @@ public sealed class LogoutService(
                 ended++;
             }
         }
-        else if (await FindAuthenticatedUserAsync(session, sessionUser, bearerToken, token, cancellationToken) is { } userId)
+        else if (await FindAuthenticatedUserAsync(presented, bearerToken, token, cancellationToken) is { } userId)
         {
             if (scope == LogoutScope.Global)
             {
@@ -78,11 +79,11 @@ public sealed class LogoutService(
 
     /// <summary>Logging out other devices needs a credential that is still good, not merely well-formed.</summary>
     private async Task<string?> FindAuthenticatedUserAsync(
-        Session? session, UserAccount? sessionUser, string? bearerToken, AccessTokenClaims? token, CancellationToken cancellationToken)
+        PresentedSession? presented, string? bearerToken, AccessTokenClaims? token, CancellationToken cancellationToken)
     {
-        if (session is not null && sessions.IsLive(session, sessionUser))
+        if (presented is not null && sessions.IsLive(presented))
         {
-            return session.UserId;
+            return presented.Session.UserId;
         }
 
         if (token is not null && bearerToken is not null && (await tokens.ValidateAsync(bearerToken, cancellationToken)).IsValid)

@@ -6,14 +6,15 @@ using ServerlessAuth.Users;
 namespace ServerlessAuth.Revocation;
 
 /// <summary>
-/// The one revocation check for a signature-valid token. Three point reads whose keys all come from
-/// the token (denylist by exp and jti, session by sub and sid, user by sub), issued in parallel, so
-/// a protected request costs one storage round trip.
+/// The one revocation check for a signature-valid token. Four point reads whose keys all come from
+/// the token or are fixed (denylist by exp and jti, session by sub and sid, user by sub, the
+/// service-wide session cutoff), issued in parallel, so a protected request costs one storage round trip.
 /// </summary>
 public sealed class TokenRevocationCheck(
     IRevokedTokenStore revokedTokens,
     ISessionStore sessions,
     IUserStore users,
+    ISessionCutoffStore sessionCutoff,
     IOptions<AuthOptions> options,
     TimeProvider time)
 {
@@ -23,7 +24,8 @@ public sealed class TokenRevocationCheck(
         var revokedTask = revokedTokens.IsRevokedAsync(claims.TokenId, claims.ExpiresAt, cancellationToken);
         var sessionTask = sessions.FindAsync(claims.Subject, claims.SessionId, cancellationToken);
         var userTask = users.FindByIdAsync(claims.Subject, cancellationToken);
-        await Task.WhenAll(revokedTask, sessionTask, userTask);
+        var cutoffTask = sessionCutoff.GetAsync(cancellationToken);
+        await Task.WhenAll(revokedTask, sessionTask, userTask, cutoffTask);
 
         if (await revokedTask)
         {
@@ -36,6 +38,6 @@ public sealed class TokenRevocationCheck(
             return "The token has been revoked.";
         }
 
-        return SessionValidity.FindRefusal(await sessionTask, user, time.GetUtcNow(), options.Value.SessionIdleTimeout);
+        return SessionValidity.FindRefusal(await sessionTask, user, await cutoffTask, time.GetUtcNow(), options.Value.SessionIdleTimeout);
     }
 }

@@ -7,7 +7,15 @@ public sealed record StartedSession(Session Session, SessionCookieValue Cookie);
 
 public sealed record ActiveSession(Session Session, UserAccount User);
 
-public sealed class SessionService(ISessionStore sessions, IUserStore users, IOptions<AuthOptions> options, TimeProvider time)
+/// <summary>A session a cookie proves possession of, with what decides whether it is still usable.</summary>
+public sealed record PresentedSession(Session Session, UserAccount? User, DateTimeOffset? SessionsValidAfter);
+
+public sealed class SessionService(
+    ISessionStore sessions,
+    IUserStore users,
+    ISessionCutoffStore sessionCutoff,
+    IOptions<AuthOptions> options,
+    TimeProvider time)
 {
     public const int MaxUserAgentLength = 200;
 
@@ -30,40 +38,52 @@ public sealed class SessionService(ISessionStore sessions, IUserStore users, IOp
     }
 
     /// <summary>
-    /// The live session a cookie proves, with its user; null for anything else. Session and user are
-    /// read in parallel. Activity is recorded at most every tenth of the idle timeout, to bound writes.
+    /// The live session a cookie proves, with its user; null for anything else. Session, user and the
+    /// service-wide cutoff are read in parallel. Activity is recorded at most every tenth of the idle
+    /// timeout, to bound writes.
     /// </summary>
     public async Task<ActiveSession?> ResolveAsync(SessionCookieValue cookie, CancellationToken cancellationToken)
     {
-        var (session, user) = await ReadAsync(cookie, cancellationToken);
-        var now = time.GetUtcNow();
-        var idle = options.Value.SessionIdleTimeout;
-        if (session is null || SessionValidity.FindRefusal(session, user, now, idle) is not null)
+        var presented = await ReadAsync(cookie, cancellationToken);
+        if (presented is null || !IsLive(presented))
         {
             return null;
         }
 
-        if (now - session.LastSeenAt >= idle / 10)
+        var (session, user) = (presented.Session, presented.User!);
+        var now = time.GetUtcNow();
+        if (now - session.LastSeenAt >= options.Value.SessionIdleTimeout / 10)
         {
             await sessions.TouchAsync(session.UserId, session.Id, now, cancellationToken);
             session = session with { LastSeenAt = now };
         }
 
-        return new ActiveSession(session, user!);
+        return new ActiveSession(session, user);
     }
 
     /// <summary>The session a cookie proves possession of, live or not (logout ends expired ones too).</summary>
-    public async Task<(Session? Session, UserAccount? User)> ReadAsync(SessionCookieValue cookie, CancellationToken cancellationToken)
+    public async Task<PresentedSession?> ReadAsync(SessionCookieValue cookie, CancellationToken cancellationToken)
     {
         var sessionTask = sessions.FindAsync(cookie.UserId, cookie.SessionId, cancellationToken);
         var userTask = users.FindByIdAsync(cookie.UserId, cancellationToken);
-        await Task.WhenAll(sessionTask, userTask);
+        var cutoffTask = sessionCutoff.GetAsync(cancellationToken);
+        await Task.WhenAll(sessionTask, userTask, cutoffTask);
         var session = await sessionTask;
-        return session is not null && cookie.Matches(session) ? (session, await userTask) : (null, null);
+        return session is not null && cookie.Matches(session) ? new PresentedSession(session, await userTask, await cutoffTask) : null;
     }
 
-    public bool IsLive(Session session, UserAccount? user) =>
-        SessionValidity.FindRefusal(session, user, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
+    public bool IsLive(PresentedSession presented) =>
+        SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
+
+    /// <summary>Ends every session of every user created before now (the operator's "log everyone out").</summary>
+    public async Task<DateTimeOffset> EndEverySessionAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await sessionCutoff.SetAsync(now, cancellationToken);
+        return now;
+    }
+
+    public Task<DateTimeOffset?> GetSessionsValidAfterAsync(CancellationToken cancellationToken) => sessionCutoff.GetAsync(cancellationToken);
 
     public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
         sessions.ListAsync(userId, cancellationToken);

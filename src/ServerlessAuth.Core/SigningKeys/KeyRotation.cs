@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using ServerlessAuth.Sessions;
+
+namespace ServerlessAuth.SigningKeys;
+
+public sealed record RotationOutcome(SigningKeyVersion NewVersion, IReadOnlyList<string> DisabledVersions, DateTimeOffset? SessionsEndedBefore);
+
+public sealed record DisableOutcome(bool Found, bool Refused, string Message);
+
+/// <summary>
+/// The runbook's operations (docs/runbooks/key-rotation.md). Graceful: add a version; older ones keep
+/// validating until disabled. Emergency: add a version and disable every other one, so every
+/// outstanding token is refused within the refresh interval. Ending every session is a separate,
+/// optional step, because a leaked signing key and leaked session cookies are different incidents.
+/// </summary>
+public sealed class KeyRotation(
+    ISigningKeyAdministration keys,
+    SessionService sessions,
+    IOptions<AuthOptions> authOptions,
+    TimeProvider time)
+{
+    public async Task<RotationOutcome> RotateAsync(bool emergency, bool endSessions, CancellationToken cancellationToken)
+    {
+        var created = await keys.AddVersionAsync(cancellationToken);
+        var disabled = new List<string>();
+        if (emergency)
+        {
+            foreach (var version in await keys.ListAsync(cancellationToken))
+            {
+                if (version.Id != created.Id && version.Enabled && await keys.DisableAsync(version.Id, cancellationToken))
+                {
+                    disabled.Add(version.Id);
+                }
+            }
+        }
+
+        DateTimeOffset? endedBefore = endSessions ? await sessions.EndEverySessionAsync(cancellationToken) : null;
+        return new RotationOutcome(created, disabled, endedBefore);
+    }
+
+    /// <summary>
+    /// Disables one version, unless that would leave no usable version (every request would fail
+    /// closed). Warns when tokens signed with it may still be unexpired.
+    /// </summary>
+    public async Task<DisableOutcome> DisableAsync(string versionId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var versions = await keys.ListAsync(cancellationToken);
+        var target = versions.FirstOrDefault(v => v.Id == versionId);
+        if (target is null)
+        {
+            return new DisableOutcome(false, false, $"No version {versionId} in {keys.Description}.");
+        }
+
+        if (!versions.Any(v => v.Id != versionId && v.IsUsableAt(now)))
+        {
+            return new DisableOutcome(true, true,
+                $"Refused: {versionId} is the only usable version; rotate first ('keys rotate'), then disable it.");
+        }
+
+        await keys.DisableAsync(versionId, cancellationToken);
+
+        // Tokens signed with the target may live until the newest successor has been current for a full token lifetime.
+        var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);
+        var safeAfter = successor?.CreatedOn + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
+        var note = safeAfter is { } at && at > now
+            ? $" Tokens signed with it before {at.UtcDateTime:u} may still be unexpired: they are now refused."
+            : "";
+        return new DisableOutcome(true, false, $"Disabled {versionId}. Instances stop accepting it within the key refresh interval.{note}");
+    }
+}
