@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessAuth.Lockout;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
@@ -37,6 +38,21 @@ internal static class AdminCommands
         usersDisable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, true, ct)));
         var usersEnable = new Command("enable", "Enable a disabled user.") { username };
         usersEnable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, false, ct)));
+
+        var usersUnlock = new Command("unlock", "Clear a username's failed-login count and lockout.") { username };
+        usersUnlock.SetAction((parse, ct) => RunAsync(error, async services =>
+        {
+            var name = parse.GetValue(username)!;
+            if (!Usernames.TryNormalize(name, out var normalized, out var nameError))
+            {
+                error.WriteLine(nameError);
+                return 1;
+            }
+
+            await services.GetRequiredService<AccountLockout>().ResetAsync(normalized, ct);
+            output.WriteLine($"Unlocked {name}.");
+            return 0;
+        }));
 
         var sessionsList = new Command("list", "List a user's sessions.") { username };
         sessionsList.SetAction((parse, ct) => RunAsync(error, async services =>
@@ -122,7 +138,7 @@ internal static class AdminCommands
 
         var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys.")
         {
-            new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable },
+            new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable, usersUnlock },
             new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd, endEveryone },
             KeyCommands.Build(output, error),
             setup,

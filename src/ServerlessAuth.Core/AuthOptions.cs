@@ -29,6 +29,30 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00", ErrorMessage = "Auth:SessionAbsoluteLifetime must be between 1 minute and 90 days.")]
     public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
 
+    /// <summary>Consecutive failed logins for one username before it is locked.</summary>
+    [Range(1, 100, ErrorMessage = "Auth:LockoutThreshold must be between 1 and 100.")]
+    public int LockoutThreshold { get; set; } = 5;
+
+    /// <summary>First lockout; each further failure while at or past the threshold doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Auth:LockoutDuration must be between 1 second and 1 hour.")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Auth:LockoutMaxDuration must be between 1 second and 1 day.")]
+    public TimeSpan LockoutMaxDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Login attempts one client address may make per minute on one instance.</summary>
+    [Range(1, 100_000, ErrorMessage = "Auth:LoginAttemptsPerMinute must be between 1 and 100,000.")]
+    public int LoginAttemptsPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Header whose last entry is the client address, set by a trusted front end (Azure: <c>X-Forwarded-For</c>).
+    /// Empty: the connection's address.
+    /// </summary>
+    public string? ClientAddressHeader { get; set; }
+
+    /// <summary>Browser origins (scheme://host[:port]) other than the service's own that may call it with credentials.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     /// <summary>PBKDF2-HMAC-SHA512 iterations (OWASP Password Storage: at least 210,000).</summary>
     [Range(1_000, 10_000_000, ErrorMessage = "Auth:PasswordHashIterations must be between 1,000 and 10,000,000.")]
     public int PasswordHashIterations { get; set; } = 210_000;

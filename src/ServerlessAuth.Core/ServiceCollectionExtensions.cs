@@ -37,6 +37,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<LogoutService>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
         services.AddSingleton<KeyRotation>();
+        services.AddSingleton<Lockout.AccountLockout>();
         return services;
     }
 }

@@ -4,6 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Http.Contracts;
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using ServerlessAuth.Lockout;
 using ServerlessAuth.Logout;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
@@ -25,18 +28,35 @@ public static partial class AuthEndpoints
     public static Task<IResult> LoginAsync(HttpContext context) =>
         HandleAsync(context, HttpMethods.Post, async (services, ct) =>
         {
+            if (services.GetRequiredService<LoginRateLimiter>().TryAcquire(context) is { } wait)
+            {
+                return Problems.TooManyAttempts(context, wait);
+            }
+
             var input = await LoginInput.ReadAsync(context.Request, ct);
             if (input.Error is not null)
             {
                 return input.Error;
             }
 
+            var lockout = services.GetRequiredService<AccountLockout>();
+            var (locked, hasFailures) = await lockout.CheckAsync(input.NormalizedUsername!, ct);
+            if (locked is { } remaining)
+            {
+                return Problems.TooManyAttempts(context, remaining);
+            }
+
             var user = await services.GetRequiredService<PasswordAuthenticator>().AuthenticateAsync(input.NormalizedUsername!, input.Password!, ct);
             if (user is null)
             {
+                await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
                 return Problems.InvalidCredentials();
             }
 
+            if (hasFailures)
+            {
+                await lockout.ResetAsync(input.NormalizedUsername!, ct);
+            }
             var started = await services.GetRequiredService<SessionService>()
                 .StartAsync(user, context.Request.Headers.UserAgent.ToString(), ct);
             SessionCookie.Append(context.Response, started.Cookie, started.Session.ExpiresAt);
@@ -131,21 +151,36 @@ public static partial class AuthEndpoints
         });
 
     /// <summary>
-    /// The shared frame: method check, no-store, and fail-closed handling. Storage or key trouble
-    /// becomes 503 with Retry-After, never a 500 and never an accepted credential.
+    /// The shared frame: security headers, CORS, method check, cross-site refusal for POSTs, and
+    /// fail-closed handling: storage or key trouble becomes 503 with Retry-After, never a 500 and
+    /// never an accepted credential.
     /// </summary>
     private static async Task<IResult> HandleAsync(HttpContext context, string method, Func<IServiceProvider, CancellationToken, Task<IResult>> handle)
     {
+        var services = context.RequestServices;
+        var allowedOrigins = services.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
+
+        // Every response here may carry or reveal a credential.
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.Pragma = "no-cache";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        var corsAllowed = CrossSiteRequests.ApplyCors(context, allowedOrigins);
+
+        if (HttpMethods.IsOptions(context.Request.Method) && corsAllowed)
+        {
+            return CrossSiteRequests.Preflight(context, method);
+        }
+
         if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
         {
             return Problems.MethodNotAllowed(context, method);
         }
 
-        // Every response here may carry or reveal a credential.
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.Pragma = "no-cache";
+        if (HttpMethods.IsPost(method) && CrossSiteRequests.IsForeign(context, allowedOrigins))
+        {
+            return Problems.CrossSiteRequest();
+        }
 
-        var services = context.RequestServices;
         try
         {
             return await handle(services, context.RequestAborted);
@@ -174,44 +209,48 @@ public static partial class AuthEndpoints
 
         public static async Task<LoginInput> ReadAsync(HttpRequest request, CancellationToken ct)
         {
+            var body = await RequestBody.ReadAsync(request, ct);
+            if (body.Error is not null)
+            {
+                return Fail(body.Error);
+            }
+
             string? username, password, returnUrl = null;
-            var isForm = request.HasFormContentType;
-            if (request.HasJsonContentType())
+            switch (body.Kind)
             {
-                LoginRequest? body;
-                try
-                {
-                    body = await request.ReadFromJsonAsync<LoginRequest>(ct);
-                }
-                catch (Exception ex) when (ex is JsonException or InvalidDataException or BadHttpRequestException)
-                {
-                    return Fail(Problems.BadRequest("The body is not valid JSON of the form {\"username\":\"...\",\"password\":\"...\"}."));
-                }
+                case RequestBody.Kind.Json:
+                    LoginRequest? json;
+                    try
+                    {
+                        json = body.ReadJson<LoginRequest>();
+                    }
+                    catch (JsonException)
+                    {
+                        return Fail(Problems.BadRequest("The body is not valid JSON of the form {\"username\":\"...\",\"password\":\"...\"}."));
+                    }
 
-                (username, password) = (body?.Username, body?.Password);
-            }
-            else if (isForm)
-            {
-                IFormCollection form;
-                try
-                {
-                    form = await request.ReadFormAsync(ct);
-                }
-                catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
-                {
-                    return Fail(Problems.BadRequest("The form body is malformed."));
-                }
+                    (username, password) = (json?.Username, json?.Password);
+                    break;
+                case RequestBody.Kind.Form:
+                    Dictionary<string, StringValues> form;
+                    try
+                    {
+                        form = await body.ReadFormAsync();
+                    }
+                    catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or DecoderFallbackException)
+                    {
+                        return Fail(Problems.BadRequest("The form body is malformed."));
+                    }
 
-                (username, password) = (Single(form, "username"), Single(form, "password"));
-                returnUrl = Single(form, "returnUrl");
-                if (returnUrl is not null && !ReturnUrls.IsLocal(returnUrl))
-                {
-                    return Fail(Problems.BadRequest("returnUrl must be a local path such as /account."));
-                }
-            }
-            else
-            {
-                return Fail(Problems.UnsupportedMediaType("application/json or application/x-www-form-urlencoded"));
+                    (username, password, returnUrl) = (Single(form, "username"), Single(form, "password"), Single(form, "returnUrl"));
+                    if (returnUrl is not null && !ReturnUrls.IsLocal(returnUrl))
+                    {
+                        return Fail(Problems.BadRequest("returnUrl must be a local path such as /account."));
+                    }
+
+                    break;
+                default:
+                    return Fail(Problems.UnsupportedMediaType("application/json or application/x-www-form-urlencoded"));
             }
 
             if (!Usernames.TryNormalize(username, out var normalized, out var nameError))
@@ -224,7 +263,7 @@ public static partial class AuthEndpoints
                 return Fail(Problems.BadRequest(passwordError));
             }
 
-            return new LoginInput(normalized, password, isForm, returnUrl ?? ReturnUrls.Default, null);
+            return new LoginInput(normalized, password, body.Kind == RequestBody.Kind.Form, returnUrl ?? ReturnUrls.Default, null);
         }
     }
 
@@ -232,31 +271,28 @@ public static partial class AuthEndpoints
     {
         public static async Task<LogoutInput> ReadAsync(HttpRequest request, CancellationToken ct)
         {
-            var scopeText = request.Query["scope"].Count > 1 ? null : request.Query["scope"].ToString();
-            var isForm = request.HasFormContentType;
-            if (request.HasJsonContentType() && request.ContentLength != 0)
+            var scopeText = request.Query["scope"].Count > 1 ? "(repeated)" : request.Query["scope"].ToString();
+            var body = await RequestBody.ReadAsync(request, ct);
+            var isForm = body.Kind == RequestBody.Kind.Form;
+            if (body.Error is not null)
             {
-                try
+                return new LogoutInput(LogoutScope.Local, isForm, body.Error);
+            }
+
+            try
+            {
+                if (body.Kind == RequestBody.Kind.Json && body.Bytes.Length > 0)
                 {
-                    var body = await request.ReadFromJsonAsync<LogoutRequest>(ct);
-                    scopeText = body?.Scope ?? scopeText;
+                    scopeText = body.ReadJson<LogoutRequest>()?.Scope ?? scopeText;
                 }
-                catch (Exception ex) when (ex is JsonException or InvalidDataException or BadHttpRequestException)
+                else if (isForm)
                 {
-                    return new LogoutInput(LogoutScope.Local, false, Problems.BadRequest("The body is not valid JSON of the form {\"scope\":\"local|others|global\"}."));
+                    scopeText = Single(await body.ReadFormAsync(), "scope") ?? scopeText;
                 }
             }
-            else if (isForm)
+            catch (Exception ex) when (ex is JsonException or InvalidDataException or InvalidOperationException or DecoderFallbackException)
             {
-                try
-                {
-                    var form = await request.ReadFormAsync(ct);
-                    scopeText = Single(form, "scope") ?? scopeText;
-                }
-                catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
-                {
-                    return new LogoutInput(LogoutScope.Local, true, Problems.BadRequest("The form body is malformed."));
-                }
+                return new LogoutInput(LogoutScope.Local, isForm, Problems.BadRequest("The body is malformed; send {\"scope\":\"local|others|global\"} or nothing."));
             }
 
             LogoutScope? scope = scopeText switch
@@ -273,5 +309,6 @@ public static partial class AuthEndpoints
     }
 
     /// <summary>A field given once; a repeated field is treated as absent rather than guessed at.</summary>
-    private static string? Single(IFormCollection form, string key) => form[key].Count == 1 ? form[key][0] : null;
+    private static string? Single(Dictionary<string, StringValues> form, string key) =>
+        form.TryGetValue(key, out var values) && values.Count == 1 ? values[0] : null;
 }

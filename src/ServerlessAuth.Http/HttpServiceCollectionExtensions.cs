@@ -11,6 +11,7 @@ public static class HttpServiceCollectionExtensions
     {
         services.AddServerlessAuthServices(configuration);
         services.AddProblemDetails();
+        services.AddSingleton<LoginRateLimiter>();
         return services;
     }
 }

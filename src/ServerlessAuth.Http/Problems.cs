@@ -20,6 +20,19 @@ public static class Problems
     public static IResult UnsupportedMediaType(string expected) =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", $"Send {expected}.");
 
+    public static IResult PayloadTooLarge(string detail) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Request body too large", detail);
+
+    public static IResult CrossSiteRequest() =>
+        Problem(StatusCodes.Status403Forbidden, "cross_site_request", "Cross-site request refused", "This request came from another site.");
+
+    /// <summary>Same answer for a rate-limited client and a locked username, known or not.</summary>
+    public static IResult TooManyAttempts(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts", "Too many login attempts. Try again later.");
+    }
+
     public static IResult MethodNotAllowed(HttpContext context, string allowed)
     {
         context.Response.Headers.Allow = allowed;

@@ -3,12 +3,12 @@ using Microsoft.Extensions.Options;
 
 namespace ServerlessAuth.TableStorage;
 
-public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted);
+public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted = 0);
 
 /// <summary>
 /// Table Storage has no TTL: this drops denylist entries whose tokens have expired (whole hourly
 /// partitions, found by a key-range query) and sessions past their absolute or idle end (a filtered
-/// scan, acceptable off the request path). Run hourly (timer function) or by the admin CLI.
+/// scan, acceptable off the request path) and stale failed-login counters. Run hourly (timer function) or by the admin CLI.
 /// </summary>
 public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -27,7 +27,11 @@ public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions>
         var sessions = await DeleteAsync(tables.Sessions,
             TableClient.CreateQueryFilter($"ExpiresAt lt {now} or LastSeenAt lt {now - settings.SessionIdleTimeout}"), cancellationToken);
 
-        return new PurgeResult(tokens, sessions);
+        // Failures older than a day are forgiven anyway (AccountLockout), and no lock outlasts its maximum.
+        var failures = await DeleteAsync(tables.LoginFailures,
+            TableClient.CreateQueryFilter($"LastFailureAt lt {now - TimeSpan.FromDays(1) - settings.LockoutMaxDuration}"), cancellationToken);
+
+        return new PurgeResult(tokens, sessions, failures);
     }
 
     private async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)

@@ -58,6 +58,7 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<ISessionStore, TableSessionStore>();
         services.AddSingleton<IRevokedTokenStore, TableRevokedTokenStore>();
         services.AddSingleton<ISessionCutoffStore, TableSessionCutoffStore>();
+        services.AddSingleton<Lockout.ILoginFailureStore, TableLoginFailureStore>();
         services.AddSingleton<ExpiredRecordPurger>();
 
         if (keys.VaultUri is not null)

@@ -54,6 +54,12 @@ public sealed class AccessTokenValidator(
             return AccessTokenValidation.Invalid(Describe(result.Exception));
         }
 
+        // We issue no critical header parameters, so any is one we do not understand (RFC 7515 4.1.11).
+        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            return AccessTokenValidation.Invalid("The token has a critical header this service does not understand.");
+        }
+
         return ReadClaims(jwt) is { } claims
             ? AccessTokenValidation.Valid(claims)
             : AccessTokenValidation.Invalid("The token lacks a required claim.");

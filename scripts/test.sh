@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration (starts its own Azurite), infrastructure (Bicep build + lint).
+# Installs what it needs: Azurite from package-lock.json, NuGet packages (incl. the Bicep CLI) by restore.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --no-audit --no-fund --loglevel=error
+dotnet restore ServerlessAuth.sln
+dotnet build ServerlessAuth.sln --no-restore -c Release
+
+log=$(mktemp)
+status=0
+dotnet test ServerlessAuth.sln --no-build -c Release 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test projects: "tests: N passed, N failed, N skipped".
+awk '/(Passed|Failed)! +- Failed:/ {
+       for (i = 1; i <= NF; i++) { v = $(i + 1); gsub(",", "", v);
+         if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v }
+     }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit $status
