@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 
 namespace ServerlessAuth.Http;
@@ -12,10 +13,11 @@ public static class ClientAddress
     {
         if (!string.IsNullOrEmpty(header) && context.Request.Headers[header].LastOrDefault() is { Length: > 0 } value)
         {
+            // Front ends may append "address:port"; the port changes per connection, the address does not.
             var last = value.Split(',')[^1].Trim();
-            if (last.Length is > 0 and <= 64)
+            if (IPAddress.TryParse(last, out var address) || IPEndPoint.TryParse(last, out var endpoint) && (address = endpoint.Address) is not null)
             {
-                return last;
+                return address.ToString();
             }
         }
 

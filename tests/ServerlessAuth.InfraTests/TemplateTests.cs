@@ -1,0 +1,188 @@
+using System.Runtime.Versioning;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ServerlessAuth.TableStorage;
+
+namespace ServerlessAuth.InfraTests;
+
+/// <summary>Security and shape of the resources in the compiled main.bicep.</summary>
+public sealed class TemplateTests
+{
+    private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+    private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+    private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+
+    [Fact]
+    public void StorageAccountTakesOnlyEntraTokensOverTls12()
+    {
+        var (account, scope) = CompiledMain.Single("Microsoft.Storage/storageAccounts");
+        var properties = account["properties"]!;
+
+        Assert.False(Literal<bool>(scope, properties["allowSharedKeyAccess"]));
+        Assert.False(Literal<bool>(scope, properties["allowBlobPublicAccess"]));
+        Assert.Equal("TLS1_2", Literal<string>(scope, properties["minimumTlsVersion"]));
+        Assert.True(Literal<bool>(scope, properties["supportsHttpsTrafficOnly"]));
+    }
+
+    [Fact]
+    public void EveryTableTheAppUsesIsCreated()
+    {
+        var (table, scope) = CompiledMain.Single("Microsoft.Storage/storageAccounts/tableServices/tables");
+        var name = table["name"]!.GetValue<string>();
+        var loopParameter = Regex.Match(name, @"parameters\('([^']+)'\)\[copyIndex\(\)\]");
+        Assert.True(loopParameter.Success, $"The tables are expected as a loop over a parameter; the name is {name}.");
+
+        var names = scope.Resolve(JsonValue.Create($"[parameters('{loopParameter.Groups[1].Value}')]")) as JsonArray;
+        Assert.NotNull(names);
+        var created = names.Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+
+        // Exactly the tables the storage layer opens: the app does not create tables in Azure.
+        Assert.Equal(AuthTables.Names.Order(StringComparer.Ordinal), created);
+        Assert.Superset(
+            new HashSet<string>(["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState"]),
+            new HashSet<string>(created));
+    }
+
+    [Fact]
+    public void DeploymentContainerIsPrivate()
+    {
+        var (container, scope) = CompiledMain.Single("Microsoft.Storage/storageAccounts/blobServices/containers");
+        Assert.Equal("None", Literal<string>(scope, container["properties"]?["publicAccess"]));
+    }
+
+    [Fact]
+    public void KeyVaultUsesRbacSoftDeleteAndPurgeProtectionAndHoldsNoSecret()
+    {
+        var (vault, scope) = CompiledMain.Single("Microsoft.KeyVault/vaults");
+        var properties = vault["properties"]!;
+
+        Assert.True(Literal<bool>(scope, properties["enableRbacAuthorization"]));
+        Assert.True(Literal<bool>(scope, properties["enableSoftDelete"]));
+        Assert.True(Literal<bool>(scope, properties["enablePurgeProtection"]));
+        Assert.Null(properties["accessPolicies"]);
+
+        // The signing key value never passes through a template: the post-provision script creates it.
+        Assert.Empty(CompiledMain.ResourcesOfType("Microsoft.KeyVault/vaults/secrets"));
+        Assert.Empty(CompiledMain.ResourcesOfType("Microsoft.KeyVault/vaults/keys"));
+    }
+
+    [Fact]
+    public void ApplicationInsightsAcceptsOnlyEntraAuthenticatedTelemetry()
+    {
+        var (component, scope) = CompiledMain.Single("Microsoft.Insights/components");
+        Assert.True(Literal<bool>(scope, component["properties"]?["DisableLocalAuth"]));
+        Assert.Single(CompiledMain.ResourcesOfType("Microsoft.OperationalInsights/workspaces"));
+    }
+
+    [Fact]
+    public void FunctionAppRunsOnFlexConsumptionWithTheAppsDotnetVersion()
+    {
+        var (plan, planScope) = CompiledMain.Single("Microsoft.Web/serverfarms");
+        Assert.Equal("FC1", Literal<string>(planScope, plan["sku"]?["name"]));
+        Assert.Equal("FlexConsumption", Literal<string>(planScope, plan["sku"]?["tier"]));
+
+        var (site, scope) = CompiledMain.Single("Microsoft.Web/sites");
+        var runtime = site["properties"]?["functionAppConfig"]?["runtime"];
+        Assert.Equal("dotnet-isolated", Literal<string>(scope, runtime?["name"]));
+
+        // The version Flex runs must be the one the app is built for ('10.0' for net10.0).
+        var framework = typeof(AuthOptions).Assembly.GetCustomAttributes(typeof(TargetFrameworkAttribute), false)
+            .Cast<TargetFrameworkAttribute>().Single().FrameworkName;
+        var appVersion = Regex.Match(framework, @"Version=v(\d+\.\d+)").Groups[1].Value;
+        Assert.Equal(appVersion, Literal<string>(scope, runtime?["version"]));
+    }
+
+    [Fact]
+    public void FunctionAppIsHttpsOnlyWithTls12AndAUserAssignedIdentity()
+    {
+        var (site, scope) = CompiledMain.Single("Microsoft.Web/sites");
+        var properties = site["properties"]!;
+
+        Assert.Equal("functionapp,linux", Literal<string>(scope, site["kind"]));
+        Assert.True(Literal<bool>(scope, properties["httpsOnly"]));
+        Assert.Equal("1.2", Literal<string>(scope, properties["siteConfig"]?["minTlsVersion"]));
+        Assert.Equal("Disabled", Literal<string>(scope, properties["siteConfig"]?["ftpsState"]));
+        Assert.Equal("UserAssigned", Literal<string>(scope, site["identity"]?["type"]));
+
+        // The package is fetched from the blob container with that identity, not with a connection string.
+        var storage = properties["functionAppConfig"]?["deployment"]?["storage"];
+        Assert.Equal("blobContainer", Literal<string>(scope, storage?["type"]));
+        Assert.Equal("UserAssignedIdentity", Literal<string>(scope, storage?["authentication"]?["type"]));
+        Assert.Null(storage?["authentication"]?["storageAccountConnectionStringName"]);
+    }
+
+    [Fact]
+    public void RoleAssignmentsAreExactlyTheLeastPrivilegeSet()
+    {
+        var assignments = CompiledMain.ResourcesOfType("Microsoft.Authorization/roleAssignments")
+            .Select(r => new
+            {
+                Role = RoleId(r.Resource, r.Scope),
+                Principal = r.Resource["properties"]!["principalId"]!.ToJsonString(),
+                Conditional = r.Resource["condition"] is not null,
+                Name = r.Resource["name"]!.GetValue<string>(),
+            })
+            .ToList();
+
+        // Names are guid(scope id, principal id, role id): stable and unique per grant.
+        Assert.All(assignments, a => Assert.StartsWith("[guid(", a.Name, StringComparison.Ordinal));
+
+        var byPrincipal = assignments.GroupBy(a => a.Principal).ToList();
+        Assert.Equal(2, byPrincipal.Count);
+
+        var app = Assert.Single(byPrincipal, g => g.All(a => !a.Conditional));
+        Assert.Equal(
+            new[] { KeyVaultSecretsUser, MonitoringMetricsPublisher, StorageBlobDataOwner, StorageTableDataContributor }.Order(),
+            app.Select(a => a.Role).Order());
+
+        // The deploying principal's rights exist only when a principal id is given.
+        var deployer = Assert.Single(byPrincipal, g => g.All(a => a.Conditional));
+        Assert.Equal(
+            new[] { KeyVaultSecretsOfficer, StorageTableDataContributor }.Order(),
+            deployer.Select(a => a.Role).Order());
+    }
+
+    [Fact]
+    public void OutputsNeededByAzdAndTheDocsExist()
+    {
+        var outputs = CompiledMain.Root.Template["outputs"]!.AsObject();
+        string[] expected =
+        [
+            "AZURE_FUNCTION_APP_NAME", "SERVICE_API_NAME", "SERVICE_API_URI", "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_NAME",
+            "SIGNING_KEY_SECRET_NAME", "AZURE_STORAGE_TABLE_ENDPOINT", "AZURE_CLIENT_ID",
+        ];
+        Assert.All(expected, name => Assert.True(outputs.ContainsKey(name), $"Output {name} is missing."));
+    }
+
+    [Fact]
+    public void ParametersFileMapsTheAzdEnvironment()
+    {
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Bicep.InfraDirectory, "main.parameters.json")))!["parameters"]!;
+        Assert.Equal("${AZURE_ENV_NAME}", parameters["environmentName"]?["value"]?.GetValue<string>());
+        Assert.Equal("${AZURE_LOCATION}", parameters["location"]?["value"]?.GetValue<string>());
+        Assert.Equal("${AZURE_PRINCIPAL_ID}", parameters["principalId"]?["value"]?.GetValue<string>());
+
+        // Every parameter in the file exists in main.bicep.
+        var declared = CompiledMain.Root.Template["parameters"]!.AsObject();
+        Assert.All(parameters.AsObject(), p => Assert.True(declared.ContainsKey(p.Key), $"main.bicep has no parameter {p.Key}."));
+    }
+
+    private static T Literal<T>(TemplateScope scope, JsonNode? value)
+    {
+        var resolved = scope.Resolve(value);
+        Assert.True(resolved is JsonValue, $"Expected a literal value, found {value?.ToJsonString() ?? "nothing"}.");
+        return resolved.GetValue<T>();
+    }
+
+    private static string RoleId(JsonObject assignment, TemplateScope scope)
+    {
+        var expression = assignment["properties"]!["roleDefinitionId"]!.GetValue<string>();
+        var text = Regex.Match(expression, "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}") is { Success: true } literal
+            ? literal.Value
+            : scope.ResolveVariableMember(expression);
+        Assert.True(text is not null, $"Cannot tell the role of {expression}.");
+        return text.ToLowerInvariant();
+    }
+}
