@@ -28,17 +28,19 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidation>();
         services.AddSingleton<IValidateOptions<SigningKeyOptions>, KeySourceEnvironmentValidation>();
 
-        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
-        var keys = configuration.GetSection(SigningKeyOptions.SectionName).Get<SigningKeyOptions>() ?? new SigningKeyOptions();
-
         services.AddAzureClients(clients =>
         {
             // Managed identity in Azure (AZURE_CLIENT_ID picks the user-assigned one); developer sign-in locally.
             clients.UseCredential(new DefaultAzureCredential());
-            clients.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential) =>
-                    !string.IsNullOrEmpty(storage.ConnectionString)
+
+            // Both clients read their settings when first resolved, so every configuration source counts.
+            clients.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential, provider) =>
+                {
+                    var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                    return !string.IsNullOrEmpty(storage.ConnectionString)
                         ? new TableServiceClient(storage.ConnectionString, clientOptions)
-                        : new TableServiceClient(storage.TableServiceUri ?? throw new InvalidOperationException(StorageOptionsValidation.Message), credential, clientOptions))
+                        : new TableServiceClient(storage.TableServiceUri!, credential, clientOptions);
+                })
                 .ConfigureOptions(o =>
                 {
                     // Fail fast: a request should get its 503 within the operation timeout, not after minutes of retries.
@@ -47,10 +49,9 @@ public static class TableStorageServiceCollectionExtensions
                     o.Retry.MaxDelay = TimeSpan.FromSeconds(1);
                     o.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
                 });
-            if (keys.VaultUri is not null)
-            {
-                clients.AddSecretClient(keys.VaultUri).ConfigureOptions(o => o.Retry.NetworkTimeout = TimeSpan.FromSeconds(5));
-            }
+            clients.AddClient<SecretClient, SecretClientOptions>((clientOptions, credential, provider) =>
+                    new SecretClient(provider.GetRequiredService<IOptions<SigningKeyOptions>>().Value.VaultUri!, credential, clientOptions))
+                .ConfigureOptions(o => o.Retry.NetworkTimeout = TimeSpan.FromSeconds(5));
         });
 
         services.AddSingleton<AuthTables>();
@@ -61,21 +62,19 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<Lockout.ILoginFailureStore, TableLoginFailureStore>();
         services.AddSingleton<ExpiredRecordPurger>();
 
-        if (keys.VaultUri is not null)
-        {
-            services.AddSingleton<KeyVaultSigningKeySource>();
-            services.AddSingleton<ISigningKeySource>(sp => sp.GetRequiredService<KeyVaultSigningKeySource>());
-            services.AddSingleton<ISigningKeyAdministration>(sp => sp.GetRequiredService<KeyVaultSigningKeySource>());
-        }
-        else
-        {
-            services.AddSingleton<TableSigningKeySource>();
-            services.AddSingleton<ISigningKeySource>(sp => sp.GetRequiredService<TableSigningKeySource>());
-            services.AddSingleton<ISigningKeyAdministration>(sp => sp.GetRequiredService<TableSigningKeySource>());
-        }
+        // Key Vault when a vault is configured, else the development table (refused in Production).
+        services.AddSingleton<KeyVaultSigningKeySource>();
+        services.AddSingleton<TableSigningKeySource>();
+        services.AddSingleton<ISigningKeySource>(UseKeyVault<ISigningKeySource>);
+        services.AddSingleton<ISigningKeyAdministration>(UseKeyVault<ISigningKeyAdministration>);
 
         return services;
     }
+
+    private static T UseKeyVault<T>(IServiceProvider provider) where T : class =>
+        provider.GetRequiredService<IOptions<SigningKeyOptions>>().Value.VaultUri is not null
+            ? (provider.GetRequiredService<KeyVaultSigningKeySource>() as T)!
+            : (provider.GetRequiredService<TableSigningKeySource>() as T)!;
 
     private sealed class StorageOptionsValidation : IValidateOptions<StorageOptions>
     {

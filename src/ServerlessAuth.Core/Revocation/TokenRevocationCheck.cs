@@ -32,8 +32,11 @@ public sealed class TokenRevocationCheck(
             return "The token has been revoked.";
         }
 
+        // iat has whole seconds: compare with the cutoff's second, or a token issued just after a global
+        // logout, in the same second, would look older than it. Tokens of sessions from before the cutoff
+        // are refused by the session rule below, at full precision.
         var user = await userTask;
-        if (user?.TokensValidAfter is { } after && claims.IssuedAt < after)
+        if (user?.TokensValidAfter is { } after && claims.IssuedAt.ToUnixTimeSeconds() < after.ToUnixTimeSeconds())
         {
             return "The token has been revoked.";
         }

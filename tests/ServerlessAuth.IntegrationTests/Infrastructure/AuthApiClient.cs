@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ServerlessAuth.Users;
+
+namespace ServerlessAuth.IntegrationTests.Infrastructure;
+
+/// <summary>A successful JSON login: what the body said and the session cookie that came with it.</summary>
+public sealed record LoggedIn(string UserId, string Username, DateTimeOffset SessionExpiresAt, SetCookie Cookie)
+{
+    public string CookieValue => Cookie.Value;
+}
+
+public enum ScopeVia
+{
+    None,
+    Query,
+    Json,
+    Form,
+}
+
+/// <summary>Raw calls to the API; cookies are carried by hand so every attribute can be asserted.</summary>
+public sealed class AuthApiClient(HttpClient client)
+{
+    public const string CookieName = "__Host-session";
+
+    public HttpClient Client { get; } = client;
+
+    public Task<HttpResponseMessage> LoginJsonAsync(string username, string password) =>
+        LoginRawAsync(JsonSerializer.Serialize(new { username, password }), "application/json");
+
+    public Task<HttpResponseMessage> LoginRawAsync(string body, string mediaType) =>
+        Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/auth/login")
+        {
+            Content = new StringContent(body, Encoding.UTF8, mediaType),
+        });
+
+    public Task<HttpResponseMessage> LoginFormAsync(params (string Name, string Value)[] fields) =>
+        Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/auth/login")
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))),
+        });
+
+    /// <summary>JSON login that must succeed.</summary>
+    public async Task<LoggedIn> LoginAsync(UserAccount user, string password = TestSettings.Password)
+    {
+        using var response = await LoginJsonAsync(user.Username, password);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "login");
+        var body = await Responses.ReadJsonAsync(response);
+        return new LoggedIn(
+            body.GetProperty("userId").GetString()!,
+            body.GetProperty("username").GetString()!,
+            body.GetProperty("sessionExpiresAt").GetDateTimeOffset(),
+            Responses.SessionCookie(response));
+    }
+
+    public Task<HttpResponseMessage> TokenAsync(string? cookieValue)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/auth/token");
+        WithCookie(request, cookieValue);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>Token request that must succeed; returns the access token.</summary>
+    public async Task<string> GetTokenAsync(string cookieValue)
+    {
+        using var response = await TokenAsync(cookieValue);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "token");
+        return (await Responses.ReadJsonAsync(response)).GetProperty("access_token").GetString()!;
+    }
+
+    public Task<HttpResponseMessage> MeAsync(string? accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/auth/me");
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>The claims /me reports for a token that must be accepted.</summary>
+    public async Task<JsonElement> GetMeAsync(string accessToken)
+    {
+        using var response = await MeAsync(accessToken);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "me");
+        return await Responses.ReadJsonAsync(response);
+    }
+
+    public Task<HttpResponseMessage> LogoutAsync(string? cookieValue, string? accessToken, string? scope = null, ScopeVia via = ScopeVia.Json)
+    {
+        var path = via == ScopeVia.Query && scope is not null ? $"api/auth/logout?scope={Uri.EscapeDataString(scope)}" : "api/auth/logout";
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        WithCookie(request, cookieValue);
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        request.Content = via switch
+        {
+            ScopeVia.Json => new StringContent(scope is null ? "{}" : JsonSerializer.Serialize(new { scope }), Encoding.UTF8, "application/json"),
+            ScopeVia.Form => new FormUrlEncodedContent(scope is null ? [] : [KeyValuePair.Create("scope", scope)]),
+            _ => null,
+        };
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> HealthAsync() => Client.GetAsync("api/health");
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) =>
+        Client.SendAsync(new HttpRequestMessage(method, path));
+
+    private static void WithCookie(HttpRequestMessage request, string? cookieValue)
+    {
+        if (cookieValue is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Cookie", $"{CookieName}={cookieValue}");
+        }
+    }
+}
