@@ -18,15 +18,17 @@ public sealed partial class SigningKeyCache(
 {
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private Snapshot? _snapshot;
-    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
-    private DateTimeOffset _lastUnknownKeyRefresh = DateTimeOffset.MinValue;
+    private SigningKeysUnavailableException? _lastFailure;
+    // UTC ticks, read without the lock by the hot path: longs, so reads are never torn.
+    private long _lastAttempt = long.MinValue;
+    private long _lastUnknownKeyRefresh = long.MinValue;
 
     private sealed record Snapshot(IReadOnlyList<(SigningKeyVersion Version, SecurityKey Key)> Versions, Dictionary<string, string> Values);
 
     public async ValueTask<SigningKeyRing> GetAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_snapshot is null || now - _lastAttempt >= options.Value.RefreshInterval)
+        if (_snapshot is null || Elapsed(now, ref _lastAttempt) >= options.Value.RefreshInterval)
         {
             await LoadAsync(force: false, cancellationToken);
         }
@@ -37,7 +39,7 @@ public sealed partial class SigningKeyCache(
     public async ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (now - _lastUnknownKeyRefresh >= options.Value.UnknownKeyRefreshCooldown)
+        if (Elapsed(now, ref _lastUnknownKeyRefresh) >= options.Value.UnknownKeyRefreshCooldown)
         {
             await LoadAsync(force: true, cancellationToken);
         }
@@ -52,29 +54,38 @@ public sealed partial class SigningKeyCache(
         {
             var now = time.GetUtcNow();
             // Another caller may have loaded while this one waited.
-            if (force ? now - _lastUnknownKeyRefresh < options.Value.UnknownKeyRefreshCooldown
-                      : _snapshot is not null && now - _lastAttempt < options.Value.RefreshInterval)
+            if (force ? Elapsed(now, ref _lastUnknownKeyRefresh) < options.Value.UnknownKeyRefreshCooldown
+                      : _snapshot is not null && Elapsed(now, ref _lastAttempt) < options.Value.RefreshInterval)
             {
                 return;
             }
 
-            _lastAttempt = now;
+            // Nothing cached and the source just failed: answer from that failure instead of calling
+            // the source again for every request (retried after the unknown-key cooldown).
+            if (_snapshot is null && _lastFailure is not null && Elapsed(now, ref _lastAttempt) < options.Value.UnknownKeyRefreshCooldown)
+            {
+                throw _lastFailure;
+            }
+
+            Volatile.Write(ref _lastAttempt, now.UtcTicks);
             if (force)
             {
-                _lastUnknownKeyRefresh = now;
+                Volatile.Write(ref _lastUnknownKeyRefresh, now.UtcTicks);
             }
 
             try
             {
                 var versions = await source.LoadAsync(_snapshot?.Values ?? [], cancellationToken);
                 _snapshot = BuildSnapshot(versions);
+                _lastFailure = null;
                 LogLoaded(logger, source.Description, _snapshot.Versions.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 if (_snapshot is null)
                 {
-                    throw new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}: {ex.Message}", ex);
+                    _lastFailure = new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}: {ex.Message}", ex);
+                    throw _lastFailure;
                 }
 
                 LogRefreshFailed(logger, source.Description, ex.GetType().Name, ex.Message);
@@ -124,6 +135,12 @@ public sealed partial class SigningKeyCache(
         }
 
         return new SigningKeyRing(usable[0].Key, usable.Select(v => v.Key).ToList());
+    }
+
+    private static TimeSpan Elapsed(DateTimeOffset now, ref long since)
+    {
+        var ticks = Volatile.Read(ref since);
+        return ticks == long.MinValue ? TimeSpan.MaxValue : TimeSpan.FromTicks(now.UtcTicks - ticks);
     }
 
     public void Dispose() => _loadLock.Dispose();

@@ -21,13 +21,25 @@ public static class Usernames
             return false;
         }
 
-        if (input.Length > MaxLength * 4 || !input.IsNormalized(NormalizationForm.FormKC) && input.Length > MaxLength * 2)
+        // Bounds the normalization work; NFKC can expand text, so the exact limit is checked after it.
+        if (input.Length > MaxLength * 4)
         {
             error = $"A username has at most {MaxLength} characters.";
             return false;
         }
 
-        var folded = input.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        string folded;
+        try
+        {
+            folded = input.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            // Lone surrogates and other invalid UTF-16 cannot be normalized.
+            error = "A username must be valid Unicode text.";
+            return false;
+        }
+
         if (folded.Length is 0 or > MaxLength)
         {
             error = $"A username has 1 to {MaxLength} characters.";
