@@ -51,7 +51,10 @@ public sealed class AccessTokenValidator(
 
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            return AccessTokenValidation.Invalid(Describe(result.Exception));
+            // The library reports a foreign algorithm as a signature failure; say which it was.
+            return AccessTokenValidation.Invalid(result.Exception is SecurityTokenInvalidSignatureException && HasForeignAlgorithm(token)
+                ? Describe(new SecurityTokenInvalidAlgorithmException())
+                : Describe(result.Exception));
         }
 
         // We issue no critical header parameters, so any is one we do not understand (RFC 7515 4.1.11).
@@ -122,6 +125,18 @@ public sealed class AccessTokenValidator(
 
         return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid);
+    }
+
+    private static bool HasForeignAlgorithm(string token)
+    {
+        try
+        {
+            return new JsonWebToken(token).Alg != AccessTokenShape.Algorithm;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>RFC 6750 error_description text: says what kind of problem, never echoes token content.</summary>

@@ -28,6 +28,12 @@ public static class Usernames
             return false;
         }
 
+        if (!IsWellFormedUtf16(input))
+        {
+            error = "A username must be valid Unicode text.";
+            return false;
+        }
+
         string folded;
         try
         {
@@ -60,6 +66,21 @@ public static class Usernames
 
         normalized = folded;
         error = null;
+        return true;
+    }
+
+    private static bool IsWellFormedUtf16(string text)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            i += consumed;
+        }
+
         return true;
     }
 }

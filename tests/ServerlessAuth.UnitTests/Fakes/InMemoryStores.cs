@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using ServerlessAuth.Revocation;
+using ServerlessAuth.Sessions;
+using ServerlessAuth.SigningKeys;
+using ServerlessAuth.Users;
+
+namespace ServerlessAuth.UnitTests.Fakes;
+
+/// <summary>
+/// Lets a test hold every store read at its start until a given number of reads have started.
+/// If the code under test awaited one read before starting the next, the first read would wait in
+/// vain: after the timeout it fails with a message saying how many reads had started.
+/// </summary>
+public sealed class ReadBarrier(int participants, TimeSpan timeout)
+{
+    private readonly TaskCompletionSource _allStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+
+    public int Started => Volatile.Read(ref _started);
+
+    public async Task ArriveAndWaitAsync()
+    {
+        if (Interlocked.Increment(ref _started) >= participants)
+        {
+            _allStarted.TrySetResult();
+        }
+
+        try
+        {
+            await _allStarted.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"Only {Started} of {participants} reads had started after {timeout}: the reads were issued one after another, not concurrently.", ex);
+        }
+    }
+}
+
+public sealed class InMemoryUserStore : IUserStore
+{
+    private readonly ConcurrentDictionary<string, UserAccount> _users = new(StringComparer.Ordinal);
+
+    /// <summary>Awaited at the start of <see cref="FindByIdAsync"/>.</summary>
+    public Func<Task>? BeforeFindById { get; set; }
+
+    public int FindByIdCalls;
+    public int PasswordHashUpdates;
+
+    public UserAccount? this[string userId] => _users.TryGetValue(userId, out var user) ? user : null;
+
+    public void Add(UserAccount user) => _users[user.Id] = user;
+
+    public async Task<UserAccount?> FindByIdAsync(string userId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref FindByIdCalls);
+        if (BeforeFindById is { } before)
+        {
+            await before();
+        }
+
+        return this[userId];
+    }
+
+    public Task<UserAccount?> FindByNormalizedNameAsync(string normalizedUsername, CancellationToken cancellationToken) =>
+        Task.FromResult(_users.Values.FirstOrDefault(u => u.NormalizedUsername == normalizedUsername));
+
+    public Task CreateAsync(UserAccount user, CancellationToken cancellationToken)
+    {
+        if (_users.Values.Any(u => u.NormalizedUsername == user.NormalizedUsername) || !_users.TryAdd(user.Id, user))
+        {
+            throw new DuplicateUsernameException(user.Username);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpdatePasswordHashAsync(string userId, string passwordHash, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref PasswordHashUpdates);
+        Update(userId, u => u with { PasswordHash = passwordHash });
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> SetDisabledAsync(string userId, bool disabled, CancellationToken cancellationToken) =>
+        Task.FromResult(Update(userId, u => u with { Disabled = disabled }));
+
+    public Task SetTokensValidAfterAsync(string userId, DateTimeOffset instant, CancellationToken cancellationToken)
+    {
+        Update(userId, u => u with { TokensValidAfter = instant });
+        return Task.CompletedTask;
+    }
+
+    private bool Update(string userId, Func<UserAccount, UserAccount> change)
+    {
+        if (!_users.TryGetValue(userId, out var user))
+        {
+            return false;
+        }
+
+        _users[userId] = change(user);
+        return true;
+    }
+}
+
+public sealed class InMemorySessionStore : ISessionStore
+{
+    private readonly ConcurrentDictionary<(string UserId, string SessionId), Session> _sessions = new();
+
+    /// <summary>Awaited at the start of <see cref="FindAsync"/>.</summary>
+    public Func<Task>? BeforeFind { get; set; }
+
+    public int FindCalls;
+
+    public Task CreateAsync(Session session, CancellationToken cancellationToken)
+    {
+        if (!_sessions.TryAdd((session.UserId, session.Id), session))
+        {
+            throw new InvalidOperationException($"Session {session.Id} exists already.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref FindCalls);
+        if (BeforeFind is { } before)
+        {
+            await before();
+        }
+
+        return _sessions.TryGetValue((userId, sessionId), out var session) ? session : null;
+    }
+
+    public Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
+    {
+        if (_sessions.TryGetValue((userId, sessionId), out var session))
+        {
+            _sessions[(userId, sessionId)] = session with { LastSeenAt = lastSeenAt };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        Task.FromResult(_sessions.TryRemove((userId, sessionId), out _));
+
+    public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Session>>(_sessions.Values.Where(s => s.UserId == userId).ToList());
+}
+
+public sealed class InMemoryRevokedTokenStore : IRevokedTokenStore
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
+
+    /// <summary>Awaited at the start of <see cref="IsRevokedAsync"/>.</summary>
+    public Func<Task>? BeforeIsRevoked { get; set; }
+
+    public int IsRevokedCalls;
+
+    public Task RevokeAsync(string tokenId, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken)
+    {
+        _revoked[tokenId] = tokenExpiresAt;
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> IsRevokedAsync(string tokenId, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref IsRevokedCalls);
+        if (BeforeIsRevoked is { } before)
+        {
+            await before();
+        }
+
+        return _revoked.TryGetValue(tokenId, out var expires) && expires == tokenExpiresAt;
+    }
+}
+
+public sealed class InMemorySessionCutoffStore : ISessionCutoffStore
+{
+    private DateTimeOffset? _cutoff;
+
+    /// <summary>Awaited at the start of <see cref="GetAsync"/>.</summary>
+    public Func<Task>? BeforeGet { get; set; }
+
+    public int GetCalls;
+
+    public async Task<DateTimeOffset?> GetAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref GetCalls);
+        if (BeforeGet is { } before)
+        {
+            await before();
+        }
+
+        return _cutoff;
+    }
+
+    public Task SetAsync(DateTimeOffset instant, CancellationToken cancellationToken)
+    {
+        _cutoff = instant;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Key versions held in a list the test edits; counts loads.</summary>
+public sealed class InMemorySigningKeySource : ISigningKeySource
+{
+    private readonly Lock _gate = new();
+    private readonly List<SigningKeyVersion> _versions = [];
+
+    public string Description => "in-memory key set 'test-keys'";
+
+    public int LoadCount { get; private set; }
+
+    public void Add(SigningKeyVersion version)
+    {
+        lock (_gate)
+        {
+            _versions.Add(version);
+        }
+    }
+
+    public Task<IReadOnlyList<SigningKeyVersion>> LoadAsync(IReadOnlyDictionary<string, string> knownValues, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            LoadCount++;
+            return Task.FromResult<IReadOnlyList<SigningKeyVersion>>(_versions.ToList());
+        }
+    }
+}
