@@ -132,7 +132,7 @@ internal static class AdminCommands
         purge.SetAction((_, ct) => RunAsync(error, async services =>
         {
             var result = await services.GetRequiredService<ExpiredRecordPurger>().PurgeAsync(ct);
-            output.WriteLine($"Deleted {result.RevokedTokensDeleted} revoked-token entries and {result.SessionsDeleted} expired sessions.");
+            output.WriteLine($"Deleted {result.RevokedTokensDeleted} revoked-token entries, {result.SessionsDeleted} expired sessions and {result.LoginFailuresDeleted} stale failed-login counters.");
             return 0;
         }));
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace ServerlessAuth.TableStorage;
 
-public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted = 0);
+public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted);
 
 /// <summary>
 /// Table Storage has no TTL: this drops denylist entries whose tokens have expired (whole hourly
