@@ -1,11 +1,11 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServerlessAuth.Http.Contracts;
-using System.Text;
 using Microsoft.Extensions.Primitives;
+using ServerlessAuth.Http.Contracts;
 using ServerlessAuth.Lockout;
 using ServerlessAuth.Logout;
 using ServerlessAuth.Sessions;
@@ -57,6 +57,7 @@ public static partial class AuthEndpoints
             {
                 await lockout.ResetAsync(input.NormalizedUsername!, ct);
             }
+
             var started = await services.GetRequiredService<SessionService>()
                 .StartAsync(user, context.Request.Headers.UserAgent.ToString(), ct);
             SessionCookie.Append(context.Response, started.Cookie, started.Session.ExpiresAt);
