@@ -34,7 +34,7 @@ internal static class AdminCommands
             }
         }));
 
-        var usersDisable = new Command("disable", "Disable a user: login, tokens and sessions are refused at once.") { username };
+        var usersDisable = new Command("disable", "Disable a user: login is refused, and every session and token of the user ends at once.") { username };
         usersDisable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, true, ct)));
         var usersEnable = new Command("enable", "Enable a disabled user.") { username };
         usersEnable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, false, ct)));
@@ -100,7 +100,7 @@ internal static class AdminCommands
             }
 
             var found = SessionCookieValue.IsSessionId(id) && await sessions.EndAsync(user.Id, id, ct);
-            output.WriteLine(found ? $"Ended session {id}." : $"No session {id} for {user.Username}.");
+            (found ? output : error).WriteLine(found ? $"Ended session {id}." : $"No session {id} for {user.Username}.");
             return found ? 0 : 1;
         }));
 
@@ -159,6 +159,12 @@ internal static class AdminCommands
             error.WriteLine($"error: {ex.Message}");
             return 2;
         }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            // The configuration binder's "Failed to convert configuration value at 'X' to type 'Y'".
+            error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
     }
 
     private static async Task<UserAccount?> FindUserAsync(IServiceProvider services, TextWriter error, string name, CancellationToken ct)
@@ -179,8 +185,18 @@ internal static class AdminCommands
             return 1;
         }
 
-        await services.GetRequiredService<IUserStore>().SetDisabledAsync(user.Id, disabled, ct);
-        output.WriteLine($"{(disabled ? "Disabled" : "Enabled")} {user.Username}.");
+        var administration = services.GetRequiredService<UserAdministration>();
+        if (disabled)
+        {
+            var ended = await administration.DisableAsync(user, ct);
+            output.WriteLine($"Disabled {user.Username}; ended {ended} session(s) and every token issued so far.");
+        }
+        else
+        {
+            await administration.EnableAsync(user, ct);
+            output.WriteLine($"Enabled {user.Username}.");
+        }
+
         return 0;
     }
 }

@@ -26,7 +26,8 @@ internal static class AdminHost
         });
         builder.Configuration.AddFunctionsLocalSettings(directory).AddEnvironmentVariables();
         // Diagnostics go to stderr; stdout carries only the command's output.
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Azure", LogLevel.Error); // Expected answers such as 409 on a taken name are reported by the command itself.
         builder.Services.AddServerlessAuthServices(builder.Configuration);
         return builder.Build();
     }

@@ -1,5 +1,7 @@
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.TableStorage;
 
@@ -51,8 +53,20 @@ public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions>
         {
             foreach (var chunk in partition.Chunk(MaxBatch))
             {
-                var actions = chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(k.Partition, k.Row)));
-                await TableCall.RunAsync(tables, ct => table.SubmitTransactionAsync(actions, ct), cancellationToken);
+                var actions = chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(k.Partition, k.Row), ETag.All));
+                try
+                {
+                    await TableCall.RunAsync(tables, ct => table.SubmitTransactionAsync(actions, ct), cancellationToken);
+                }
+                catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 404 })
+                {
+                    // A row went meanwhile (a logout, another purge) and a transaction is all or nothing:
+                    // delete the rest one by one; a delete of a missing row is not an error.
+                    foreach (var (partitionKey, rowKey) in chunk)
+                    {
+                        await TableCall.RunAsync(tables, ct => table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, ct), cancellationToken);
+                    }
+                }
             }
         }
 

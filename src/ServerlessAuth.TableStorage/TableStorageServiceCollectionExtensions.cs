@@ -88,6 +88,16 @@ public static class TableStorageServiceCollectionExtensions
                 return ValidateOptionsResult.Fail(Message);
             }
 
+            if (!string.IsNullOrEmpty(options.ConnectionString) && !IsConnectionString(options.ConnectionString))
+            {
+                return ValidateOptionsResult.Fail("AuthStorage:ConnectionString is not a storage connection string (e.g. UseDevelopmentStorage=true).");
+            }
+
+            if (options.TableServiceUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback))
+            {
+                return ValidateOptionsResult.Fail("AuthStorage:TableServiceUri must be an absolute https URI such as https://<account>.table.core.windows.net.");
+            }
+
             if (options.OperationTimeout <= TimeSpan.Zero || options.OperationTimeout > TimeSpan.FromSeconds(60))
             {
                 return ValidateOptionsResult.Fail("AuthStorage:OperationTimeout must be between 0 and 60 seconds.");
@@ -96,6 +106,19 @@ public static class TableStorageServiceCollectionExtensions
             return options.TablePrefix.All(char.IsAsciiLetterOrDigit) && (options.TablePrefix.Length == 0 || char.IsAsciiLetter(options.TablePrefix[0]))
                 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail("AuthStorage:TablePrefix must be letters and digits, starting with a letter.");
+        }
+
+        private static bool IsConnectionString(string value)
+        {
+            try
+            {
+                _ = new TableServiceClient(value);
+                return true;
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
+            {
+                return false;
+            }
         }
     }
 

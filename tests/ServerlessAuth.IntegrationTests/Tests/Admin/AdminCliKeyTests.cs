@@ -1,0 +1,119 @@
+using Azure.Data.Tables;
+using ServerlessAuth.IntegrationTests.Infrastructure;
+using ServerlessAuth.IntegrationTests.Infrastructure.Admin;
+using ServerlessAuth.SigningKeys;
+
+namespace ServerlessAuth.IntegrationTests.Tests.Admin;
+
+/// <summary><c>setup</c> and <c>keys list|rotate|disable</c> on the development key table, each test on a prefix of its own.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AdminCliKeyTests(AzuriteFixture azurite)
+{
+    private sealed record KeyLine(string Version, string State, bool Signs);
+
+    /// <summary>The rows of <c>keys list</c> (after the source line and the header), newest first.</summary>
+    private static List<KeyLine> ParseKeyList(CliRun run)
+    {
+        run.AssertSucceeded();
+        var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length >= 2, run.ToString());
+        Assert.StartsWith("Source: development key table", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("VERSION (kid)", lines[1], StringComparison.Ordinal);
+        return lines.Skip(2)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => new KeyLine(f[0], f[3], string.Join(' ', f.Skip(4)) == "signs new tokens"))
+            .ToList();
+    }
+
+    private static string CreatedVersion(CliRun run, string prefix)
+    {
+        var line = Assert.Single(run.StandardOutput.Split('\n'), l => l.StartsWith(prefix, StringComparison.Ordinal));
+        var version = line[prefix.Length..].Split(' ')[0];
+        Assert.Matches("^[0-9a-f]{32}$", version);
+        return version;
+    }
+
+    [Fact]
+    public async Task Setup_creates_every_table_and_one_key_and_a_second_run_adds_no_usable_key()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: false);
+
+        var first = (await scenario.Cli.RunAsync("setup")).AssertSucceeded();
+        Assert.Contains("Tables ready.", first.StandardOutput, StringComparison.Ordinal);
+        var version = CreatedVersion(first, "Created signing key version ");
+
+        var tables = new List<string>();
+        await foreach (var table in new TableServiceClient(azurite.ConnectionString).QueryAsync())
+        {
+            if (table.Name.StartsWith(scenario.TablePrefix, StringComparison.Ordinal))
+            {
+                tables.Add(table.Name[scenario.TablePrefix.Length..]);
+            }
+        }
+
+        Assert.Equal(ServerlessAuth.TableStorage.AuthTables.Names.Order(), tables.Order());
+
+        var second = (await scenario.Cli.RunAsync("setup")).AssertSucceeded();
+        Assert.Contains("Tables ready.", second.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Created signing key", second.StandardOutput, StringComparison.Ordinal);
+
+        var key = Assert.Single(ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+        Assert.Equal(new KeyLine(version, "usable", Signs: true), key);
+    }
+
+    /// <summary>The only version of a fresh prefix whose host created its first key (read in-process, without a CLI run).</summary>
+    private static async Task<string> OnlyVersionAsync(AdminScenario scenario) =>
+        Assert.Single(await scenario.Host.Service<ISigningKeyAdministration>().ListAsync(CancellationToken.None)).Id;
+
+    [Fact]
+    public async Task Keys_rotate_adds_a_version_that_signs_new_tokens_and_the_old_one_can_then_be_disabled()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var original = await OnlyVersionAsync(scenario);
+
+        var rotated = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New version ");
+
+        Assert.Equal(
+            [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "usable", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+
+        // A host started now signs with the version the list marks, and accepts its tokens.
+        await using (var host = await scenario.StartHostAsync())
+        {
+            var user = await host.AddUserAsync();
+            var session = await AdminHttp.LoginAsync(host.Api, user.Username, TestSettings.Password);
+            Assert.Equal(rotated, Jwt.Decode(session.AccessToken).Header.GetProperty("kid").GetString());
+            await host.Api.GetMeAsync(session.AccessToken);
+        }
+
+        var disabled = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
+        Assert.Contains($"Disabled {original}", disabled.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(
+            [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "disabled", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+    }
+
+    [Fact]
+    public async Task Keys_rotate_emergency_disables_every_older_version_and_the_only_usable_one_cannot_be_disabled()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var first = await OnlyVersionAsync(scenario);
+        var second = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New version ");
+
+        var emergency = (await scenario.Cli.RunAsync("keys", "rotate", "--emergency")).AssertSucceeded();
+        var third = CreatedVersion(emergency, "New version ");
+        Assert.Contains($"Disabled {first}.", emergency.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"Disabled {second}.", emergency.StandardOutput, StringComparison.Ordinal);
+
+        const string unknownVersion = "0123456789abcdef0123456789abcdef";
+        var attempts = await Task.WhenAll(
+            scenario.Cli.RunAsync("keys", "disable", third),
+            scenario.Cli.RunAsync("keys", "disable", unknownVersion));
+        Assert.Contains("only usable version", attempts[0].AssertExitCode(1).StandardError, StringComparison.Ordinal);
+        Assert.Contains($"No version {unknownVersion}", attempts[1].AssertExitCode(1).StandardError, StringComparison.Ordinal);
+
+        Assert.Equal(
+            [new KeyLine(third, "usable", Signs: true), new KeyLine(second, "disabled", Signs: false), new KeyLine(first, "disabled", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+    }
+}
