@@ -30,5 +30,5 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
 
     /// <summary>One cheap point read: proves the account answers and our identity may read.</summary>
     public Task ProbeAsync(CancellationToken cancellationToken) =>
-        TableCall.RunAsync(this, ct => Users.GetEntityIfExistsAsync<TableEntity>("health", "probe", ["PartitionKey"], ct), cancellationToken);
+        TableCall.PointReadAsync<TableEntity>(this, Users, "health", "probe", ["PartitionKey"], cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.TableStorage;
@@ -29,6 +30,29 @@ internal static class TableCall
 
     public static Task RunAsync(AuthTables tables, Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
         RunAsync(tables, async ct => { await call(ct); return true; }, cancellationToken);
+
+    /// <summary>
+    /// A point read: the row, or null when it does not exist. A missing table also answers 404, but
+    /// that is a broken deployment, not an absent row: it fails closed like any other storage fault.
+    /// </summary>
+    public static async Task<T?> PointReadAsync<T>(AuthTables tables, TableClient table, string partitionKey, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+        where T : class, ITableEntity
+    {
+        var response = await RunAsync(tables, ct => table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, select, ct), cancellationToken);
+        if (response.HasValue)
+        {
+            return response.Value;
+        }
+
+        var raw = response.GetRawResponse();
+        if (raw.Headers.TryGetValue("x-ms-error-code", out var code) && code == "TableNotFound"
+            || raw.Content?.ToString().Contains("TableNotFound", StringComparison.Ordinal) == true)
+        {
+            throw new StorageUnavailableException($"Table Storage failed: table '{table.Name}' does not exist.");
+        }
+
+        return null;
+    }
 
     private static string Summarize(Exception ex) => ex switch
     {

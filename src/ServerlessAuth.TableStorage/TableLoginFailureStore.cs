@@ -8,36 +8,50 @@ namespace ServerlessAuth.TableStorage;
 /// <summary><c>LoginFailures</c>: PK = encoded normalized username. Updates use ETags so parallel failures all count.</summary>
 public sealed class TableLoginFailureStore(AuthTables tables) : ILoginFailureStore
 {
-    private const int MaxAttempts = 5;
+    // Cross-instance conflicts are rare (each instance serializes its own updates below); retry them with jitter.
+    private const int MaxAttempts = 10;
+
+    // Parallel failures for one name on this instance take turns instead of racing on the ETag.
+    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public async Task<LoginFailures?> GetAsync(string normalizedUsername, CancellationToken cancellationToken) =>
         (await ReadAsync(normalizedUsername, cancellationToken))?.ToModel();
 
     public async Task<LoginFailures> UpdateAsync(string normalizedUsername, Func<LoginFailures?, LoginFailures> update, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(normalizedUsername) % (uint)_stripes.Length];
+        await stripe.WaitAsync(cancellationToken);
+        try
         {
-            var current = await ReadAsync(normalizedUsername, cancellationToken);
-            var next = update(current?.ToModel());
-            var entity = new FailureEntity
+            for (var attempt = 1; ; attempt++)
             {
-                PartitionKey = TableKeys.ForUsername(normalizedUsername),
-                RowKey = "",
-                Count = next.Count,
-                LockedUntil = next.LockedUntil,
-                LastFailureAt = next.LastFailureAt,
-            };
-            try
-            {
-                await TableCall.RunAsync(tables, ct => current is null
-                    ? tables.LoginFailures.AddEntityAsync(entity, ct)
-                    : tables.LoginFailures.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, ct), cancellationToken);
-                return next;
+                var current = await ReadAsync(normalizedUsername, cancellationToken);
+                var next = update(current?.ToModel());
+                var entity = new FailureEntity
+                {
+                    PartitionKey = TableKeys.ForUsername(normalizedUsername),
+                    RowKey = "",
+                    Count = next.Count,
+                    LockedUntil = next.LockedUntil,
+                    LastFailureAt = next.LastFailureAt,
+                };
+                try
+                {
+                    await TableCall.RunAsync(tables, ct => current is null
+                        ? tables.LoginFailures.AddEntityAsync(entity, ct)
+                        : tables.LoginFailures.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, ct), cancellationToken);
+                    return next;
+                }
+                catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409 or 412 } && attempt < MaxAttempts)
+                {
+                    // Another instance counted a failure meanwhile: re-read and count again.
+                    await Task.Delay(Random.Shared.Next(5, 30), cancellationToken);
+                }
             }
-            catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409 or 412 } && attempt < MaxAttempts)
-            {
-                // Another instance counted a failure meanwhile: re-read and count again.
-            }
+        }
+        finally
+        {
+            stripe.Release();
         }
     }
 
@@ -45,13 +59,8 @@ public sealed class TableLoginFailureStore(AuthTables tables) : ILoginFailureSto
         await TableCall.RunAsync(tables,
             ct => tables.LoginFailures.DeleteEntityAsync(TableKeys.ForUsername(normalizedUsername), "", ETag.All, ct), cancellationToken);
 
-    private async Task<FailureEntity?> ReadAsync(string normalizedUsername, CancellationToken cancellationToken)
-    {
-        var response = await TableCall.RunAsync(tables,
-            ct => tables.LoginFailures.GetEntityIfExistsAsync<FailureEntity>(TableKeys.ForUsername(normalizedUsername), "", cancellationToken: ct),
-            cancellationToken);
-        return response.HasValue ? response.Value : null;
-    }
+    private Task<FailureEntity?> ReadAsync(string normalizedUsername, CancellationToken cancellationToken) =>
+        TableCall.PointReadAsync<FailureEntity>(tables, tables.LoginFailures, TableKeys.ForUsername(normalizedUsername), "", null, cancellationToken);
 
     private sealed class FailureEntity : ITableEntity
     {

@@ -15,9 +15,8 @@ public sealed class TableRevokedTokenStore(AuthTables tables) : IRevokedTokenSto
 
     public async Task<bool> IsRevokedAsync(string tokenId, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken)
     {
-        var response = await TableCall.RunAsync(tables,
-            ct => tables.RevokedTokens.GetEntityIfExistsAsync<TableEntity>(TableKeys.ExpiryBucket(tokenExpiresAt), tokenId, ["PartitionKey"], ct),
-            cancellationToken);
-        return response.HasValue;
+        var row = await TableCall.PointReadAsync<TableEntity>(tables, tables.RevokedTokens,
+            TableKeys.ExpiryBucket(tokenExpiresAt), tokenId, ["PartitionKey"], cancellationToken);
+        return row is not null;
     }
 }

@@ -12,9 +12,8 @@ public sealed class TableSessionCutoffStore(AuthTables tables) : ISessionCutoffS
 
     public async Task<DateTimeOffset?> GetAsync(CancellationToken cancellationToken)
     {
-        var response = await TableCall.RunAsync(tables,
-            ct => tables.ServiceState.GetEntityIfExistsAsync<TableEntity>(Partition, Row, [Property], ct), cancellationToken);
-        return response.HasValue ? response.Value!.GetDateTimeOffset(Property) : null;
+        var row = await TableCall.PointReadAsync<TableEntity>(tables, tables.ServiceState, Partition, Row, [Property], cancellationToken);
+        return row?.GetDateTimeOffset(Property);
     }
 
     public Task SetAsync(DateTimeOffset instant, CancellationToken cancellationToken) =>

@@ -12,9 +12,8 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
 
     public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
-        var response = await TableCall.RunAsync(tables,
-            ct => tables.Sessions.GetEntityIfExistsAsync<SessionEntity>(userId, sessionId, cancellationToken: ct), cancellationToken);
-        return response.HasValue ? response.Value!.ToModel() : null;
+        var row = await TableCall.PointReadAsync<SessionEntity>(tables, tables.Sessions, userId, sessionId, null, cancellationToken);
+        return row?.ToModel();
     }
 
     public async Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)

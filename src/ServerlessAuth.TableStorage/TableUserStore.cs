@@ -12,17 +12,14 @@ public sealed class TableUserStore(AuthTables tables) : IUserStore
 {
     public async Task<UserAccount?> FindByIdAsync(string userId, CancellationToken cancellationToken)
     {
-        var response = await TableCall.RunAsync(tables,
-            ct => tables.Users.GetEntityIfExistsAsync<UserEntity>(userId, TableKeys.UserRow, cancellationToken: ct), cancellationToken);
-        return response.HasValue ? response.Value!.ToModel() : null;
+        var row = await TableCall.PointReadAsync<UserEntity>(tables, tables.Users, userId, TableKeys.UserRow, null, cancellationToken);
+        return row?.ToModel();
     }
 
     public async Task<UserAccount?> FindByNormalizedNameAsync(string normalizedUsername, CancellationToken cancellationToken)
     {
-        var index = await TableCall.RunAsync(tables,
-            ct => tables.UserNames.GetEntityIfExistsAsync<UserNameEntity>(TableKeys.ForUsername(normalizedUsername), "", cancellationToken: ct),
-            cancellationToken);
-        return index.HasValue ? await FindByIdAsync(index.Value!.UserId, cancellationToken) : null;
+        var index = await TableCall.PointReadAsync<UserNameEntity>(tables, tables.UserNames, TableKeys.ForUsername(normalizedUsername), "", null, cancellationToken);
+        return index is null ? null : await FindByIdAsync(index.UserId, cancellationToken);
     }
 
     public async Task CreateAsync(UserAccount user, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -35,7 +37,8 @@ public sealed class AccessTokenValidator(
     /// <summary>Signature, header, lifetime and claims only; no revocation state (logout uses this).</summary>
     public async Task<AccessTokenValidation> ValidateSignedTokenAsync(string token, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > AccessTokenShape.MaxLength)
+        // Duplicate members are refused, not resolved last-wins: another parser might pick the first.
+        if (string.IsNullOrEmpty(token) || token.Length > AccessTokenShape.MaxLength || HasDuplicateMembers(token))
         {
             return AccessTokenValidation.Invalid("The token is malformed.");
         }
@@ -125,6 +128,49 @@ public sealed class AccessTokenValidator(
 
         return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid);
+    }
+
+    private static bool HasDuplicateMembers(string token)
+    {
+        var parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            return false; // Not a JWS at all; the handler refuses it.
+        }
+
+        return HasDuplicateMembers(parts[0]) || HasDuplicateMembers(parts[1]);
+
+        static bool HasDuplicateMembers(string segment)
+        {
+            byte[] json;
+            try
+            {
+                json = Base64Url.DecodeFromChars(segment);
+            }
+            catch (FormatException)
+            {
+                return false; // Malformed base64url; the handler refuses it.
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var reader = new Utf8JsonReader(json);
+            try
+            {
+                while (reader.Read())
+                {
+                    if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && !names.Add(reader.GetString()!))
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                return false; // Not JSON; the handler refuses it.
+            }
+
+            return false;
+        }
     }
 
     private static bool HasForeignAlgorithm(string token)

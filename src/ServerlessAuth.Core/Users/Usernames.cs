@@ -37,7 +37,11 @@ public static class Usernames
         string folded;
         try
         {
-            folded = input.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+            // Invariant lower-casing leaves the Turkish dotted capital I (and the dotless i) as they are:
+            // both would otherwise spell a second "i" that looks like the first.
+            folded = input.Trim().Normalize(NormalizationForm.FormKC).ToLowerInvariant()
+                .Replace('\u0130', 'i').Replace('\u0131', 'i')
+                .Normalize(NormalizationForm.FormKC);
         }
         catch (ArgumentException)
         {

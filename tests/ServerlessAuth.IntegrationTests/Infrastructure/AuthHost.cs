@@ -52,33 +52,55 @@ public sealed class AuthHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>Where this host keeps its data: the Azurite it was started on and its table prefix.</summary>
+    public string ConnectionString { get; private init; } = "";
+
+    public string TablePrefix { get; private init; } = "";
+
     /// <summary>Builds, creates the tables (and a first signing key when asked) and starts a host.</summary>
-    public static async Task<AuthHost> StartAsync(string connectionString, string tablePrefix, bool addSigningKey)
+    public static Task<AuthHost> StartAsync(string connectionString, string tablePrefix, bool addSigningKey) =>
+        StartAsync(connectionString, new AuthHostOptions { TablePrefix = tablePrefix, AddSigningKey = addSigningKey });
+
+    /// <summary>
+    /// Builds, creates the tables (and a first signing key when asked) and starts a host. Settings are
+    /// passed as command-line arguments, as for every test host; <see cref="AuthHostOptions.Settings"/>
+    /// override the defaults below.
+    /// </summary>
+    public static async Task<AuthHost> StartAsync(string connectionString, AuthHostOptions options)
     {
-        string[] args =
-        [
-            "--environment", "Development",
-            $"--AuthStorage:ConnectionString={connectionString}",
-            $"--AuthStorage:TablePrefix={tablePrefix}",
-            $"--Auth:Issuer={TestSettings.Issuer}",
-            $"--Auth:Audience={TestSettings.Audience}",
-            "--Auth:PasswordHashIterations=1000",
+        var tablePrefix = options.TablePrefix ?? AzuriteFixture.NewTablePrefix();
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["AuthStorage:ConnectionString"] = connectionString,
+            ["AuthStorage:TablePrefix"] = tablePrefix,
+            ["Auth:Issuer"] = TestSettings.Issuer,
+            ["Auth:Audience"] = TestSettings.Audience,
+            ["Auth:PasswordHashIterations"] = "1000",
             // The per-address limiter would otherwise throttle a suite that logs in from one address many times a minute.
-            "--Auth:LoginAttemptsPerMinute=100000",
-            $"--Auth:AccessTokenLifetime={TestSettings.AccessTokenLifetime.ToString("c", CultureInfo.InvariantCulture)}",
-            $"--Auth:SessionIdleTimeout={TestSettings.SessionIdleTimeout.ToString("c", CultureInfo.InvariantCulture)}",
-            $"--Auth:SessionAbsoluteLifetime={TestSettings.SessionAbsoluteLifetime.ToString("c", CultureInfo.InvariantCulture)}",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
-        ];
+            ["Auth:LoginAttemptsPerMinute"] = "100000",
+            ["Auth:AccessTokenLifetime"] = TestSettings.AccessTokenLifetime.ToString("c", CultureInfo.InvariantCulture),
+            ["Auth:SessionIdleTimeout"] = TestSettings.SessionIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
+            ["Auth:SessionAbsoluteLifetime"] = TestSettings.SessionAbsoluteLifetime.ToString("c", CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        };
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+
+        string[] args = ["--environment", "Development", .. settings.Select(s => $"--{s.Key}={s.Value}")];
 
         var app = ServerlessAuthWebApp.Build(args, builder =>
+        {
             builder.WebHost.ConfigureKestrel(kestrel =>
-                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(TestCertificate.Instance))));
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(TestCertificate.Instance)));
+            options.Configure?.Invoke(builder);
+        });
         try
         {
             await app.EnsureTablesAsync();
-            if (addSigningKey)
+            if (options.AddSigningKey)
             {
                 await app.Services.GetRequiredService<ISigningKeyAdministration>().AddVersionAsync(CancellationToken.None);
             }
@@ -86,7 +108,11 @@ public sealed class AuthHost : IAsyncDisposable
             await app.StartAsync();
             var address = app.Urls.Single();
             var port = new Uri(address).Port;
-            return new AuthHost(app, new Uri($"https://127.0.0.1:{port}/"));
+            return new AuthHost(app, new Uri($"https://127.0.0.1:{port}/"))
+            {
+                ConnectionString = connectionString,
+                TablePrefix = tablePrefix,
+            };
         }
         catch
         {
@@ -94,6 +120,18 @@ public sealed class AuthHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Another instance on the same storage and table prefix (a scaled-out instance), with its own settings.</summary>
+    public Task<AuthHost> StartSiblingAsync(IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(ConnectionString, new AuthHostOptions
+        {
+            TablePrefix = TablePrefix,
+            AddSigningKey = false,
+            Settings = settings ?? new Dictionary<string, string>(),
+        });
+
+    /// <summary>This host's own origin, as a browser on its pages would send it.</summary>
+    public string Origin => BaseAddress.GetLeftPart(UriPartial.Authority);
 
     /// <summary>Creates a user with a fresh, unique name and <see cref="TestSettings.Password"/>.</summary>
     public Task<UserAccount> AddUserAsync(string? username = null) =>
@@ -107,6 +145,21 @@ public sealed class AuthHost : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
     }
+}
+
+/// <summary>How to start one <see cref="AuthHost"/>.</summary>
+public sealed record AuthHostOptions
+{
+    /// <summary>null: a new, unique prefix.</summary>
+    public string? TablePrefix { get; init; }
+
+    public bool AddSigningKey { get; init; } = true;
+
+    /// <summary>Configuration keys (<c>Auth:LockoutThreshold</c>) and values that override the test defaults.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Runs on the builder after the service's own registrations (e.g. to add a logger provider).</summary>
+    public Action<WebApplicationBuilder>? Configure { get; init; }
 }
 
 /// <summary>A host of its own, on its own table prefix, for one test class.</summary>
@@ -157,6 +210,32 @@ public sealed class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
         if (_a is not null)
         {
             await _a.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// A host of its own, on its own table prefix, for one test class, with settings that differ from the
+/// defaults (a concrete subclass per set of settings, since xunit builds fixtures by type).
+/// </summary>
+public abstract class ConfiguredHostFixture(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private AuthHost? _host;
+
+    public AuthHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
+
+    public AuthApiClient Api => Host.Api;
+
+    protected abstract IReadOnlyDictionary<string, string> Settings { get; }
+
+    public async Task InitializeAsync() =>
+        _host = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { Settings = Settings });
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
         }
     }
 }

@@ -20,6 +20,10 @@ public static class Responses
     public static void AssertNoSessionCookie(HttpResponseMessage response) =>
         Assert.DoesNotContain(SetCookies(response), c => c.Name == AuthApiClient.CookieName);
 
+    /// <summary>No session cookie is handed out (one that clears it, with an empty value, is fine).</summary>
+    public static void AssertNoSessionCookieIsSet(HttpResponseMessage response) =>
+        Assert.DoesNotContain(SetCookies(response), c => c.Name == AuthApiClient.CookieName && c.Value.Length > 0);
+
     /// <summary>Asserts the status; on failure the message shows the body (a problem's detail says why).</summary>
     public static async Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode expected, string what)
     {

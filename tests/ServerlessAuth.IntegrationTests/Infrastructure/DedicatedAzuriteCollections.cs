@@ -1,0 +1,26 @@
+namespace ServerlessAuth.IntegrationTests.Infrastructure;
+
+// Each collection below gets an Azurite of its own (xunit makes one collection fixture per collection),
+// so its classes run in parallel with the shared "Azurite" collection and may stop their storage,
+// or wait for clocks, without disturbing anyone else.
+
+/// <summary>Key rotation: waits for key refreshes, so it runs beside the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class KeyRotationCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (key rotation)";
+}
+
+/// <summary>Storage faults: stops and starts its Azurite.</summary>
+[CollectionDefinition(Name)]
+public sealed class FaultsCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (faults)";
+}
+
+/// <summary>Brute force: waits for lockouts to pass.</summary>
+[CollectionDefinition(Name)]
+public sealed class BruteForceCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (brute force)";
+}
