@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
@@ -91,20 +92,29 @@ public sealed class AuthHost : IAsyncDisposable
 
         string[] args = ["--environment", "Development", .. settings.Select(s => $"--{s.Key}={s.Value}")];
 
-        var app = ServerlessAuthWebApp.Build(args, builder =>
-        {
-            builder.WebHost.ConfigureKestrel(kestrel =>
-                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(TestCertificate.Instance)));
-            options.Configure?.Invoke(builder);
-        });
+        // Fixtures start hosts, and a fixture that throws fails every test of its class in a millisecond
+        // with only its exception to go by: say which step failed, against which storage, and when.
+        var watch = Stopwatch.StartNew();
+        var step = "building the host";
+        WebApplication? app = null;
         try
         {
+            app = ServerlessAuthWebApp.Build(args, builder =>
+            {
+                builder.WebHost.ConfigureKestrel(kestrel =>
+                    kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(TestCertificate.Instance)));
+                options.Configure?.Invoke(builder);
+            });
+
+            step = "creating the tables";
             await app.EnsureTablesAsync();
             if (options.AddSigningKey)
             {
+                step = "adding a signing key";
                 await app.Services.GetRequiredService<ISigningKeyAdministration>().AddVersionAsync(CancellationToken.None);
             }
 
+            step = "starting Kestrel";
             await app.StartAsync();
             var address = app.Urls.Single();
             var port = new Uri(address).Port;
@@ -114,12 +124,27 @@ public sealed class AuthHost : IAsyncDisposable
                 TablePrefix = tablePrefix,
             };
         }
-        catch
+        catch (Exception ex)
         {
-            await app.DisposeAsync();
-            throw;
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
+            throw new InvalidOperationException(
+                $"A test host (storage {TableEndpoint(connectionString)}, table prefix '{tablePrefix}') failed {step}, "
+                + $"{watch.Elapsed.TotalSeconds:0.0} s after it began: {ex.GetType().Name}: {ex.Message}",
+                ex);
         }
     }
+
+    /// <summary>Where a connection string points, without its key.</summary>
+    private static string TableEndpoint(string connectionString) =>
+        connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=', 2))
+            .Where(pair => pair.Length == 2 && pair[0].Trim().Equals("TableEndpoint", StringComparison.OrdinalIgnoreCase))
+            .Select(pair => pair[1].Trim())
+            .FirstOrDefault() ?? "(no TableEndpoint)";
 
     /// <summary>Another instance on the same storage and table prefix (a scaled-out instance), with its own settings.</summary>
     public Task<AuthHost> StartSiblingAsync(IReadOnlyDictionary<string, string>? settings = null) =>

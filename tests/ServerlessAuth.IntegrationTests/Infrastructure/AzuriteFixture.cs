@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -7,9 +8,13 @@ namespace ServerlessAuth.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// One Azurite Table service per test collection, started from the repository's pinned
-/// <c>node_modules</c> on a free loopback port, in memory only. <see cref="StopAsync"/> and
-/// <see cref="StartAsync"/> let fault tests take storage away and bring it back on the same port
-/// (in-memory data is lost when it stops).
+/// <c>node_modules</c> on a loopback port of its own (see <see cref="LoopbackPorts"/>), in memory only.
+/// <see cref="StopAsync"/> and <see cref="StartAsync"/> let fault tests take storage away and bring it
+/// back on the same port (in-memory data is lost when it stops).
+/// <para>
+/// It counts as started only once its own process reports listening on its port: another process
+/// listening there would otherwise pass for it. Every failure to start says why, with Azurite's output.
+/// </para>
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
@@ -18,13 +23,23 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>The emulator's well-known, published development account key (not a secret).</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A bound against a hang, not a performance target: four Azurites starting at once beside the
+    /// other test projects take 7-15 s on a loaded two-core machine.
+    /// </summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>First start only: a port lost to someone else is replaced by another this many times.</summary>
+    private const int FirstStartAttempts = 3;
 
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly StringBuilder _output = new();
     private readonly string _executable;
     private readonly string _workingDirectory;
     private Process? _process;
+    private bool _hasListened;
 
     public AzuriteFixture()
     {
@@ -38,13 +53,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         _workingDirectory = Path.Combine(Path.GetTempPath(), "serverlessauth-azurite-" + Guid.NewGuid().ToString("N"));
-        Port = GetFreePort();
+        Port = LoopbackPorts.Reserve();
     }
 
     /// <summary>The folder holding the repository's package.json.</summary>
     public string RepositoryRoot { get; }
 
-    public int Port { get; }
+    /// <summary>Fixed once Azurite has listened: restarts reuse it, as hosts keep the connection string.</summary>
+    public int Port { get; private set; }
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -59,6 +75,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await StopAsync();
+        LoopbackPorts.Release(Port);
         _lifecycle.Dispose();
         try
         {
@@ -73,7 +90,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Starts Azurite on <see cref="Port"/> (no-op when running) and waits until it accepts connections.</summary>
+    /// <summary>Starts Azurite on <see cref="Port"/> (no-op when running) and waits until it reports listening there.</summary>
     public async Task StartAsync()
     {
         await _lifecycle.WaitAsync();
@@ -84,42 +101,44 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 return;
             }
 
+            // A process that listened once but has exited since (not through StopAsync).
+            _process?.Dispose();
+            _process = null;
+
             Directory.CreateDirectory(_workingDirectory);
-            lock (_output)
+            for (var attempt = 1; ; attempt++)
             {
-                _output.Clear();
+                var failure = await LaunchAsync();
+                if (failure is null)
+                {
+                    _hasListened = true;
+                    return;
+                }
+
+                if (!failure.PortInUse)
+                {
+                    throw failure.Exception;
+                }
+
+                if (_hasListened)
+                {
+                    throw new InvalidOperationException(
+                        $"Azurite could not listen again on 127.0.0.1:{Port}: another process took the port while it was stopped "
+                        + "(hosts keep this port in their connection string, so it cannot move).",
+                        failure.Exception);
+                }
+
+                if (attempt == FirstStartAttempts)
+                {
+                    throw new InvalidOperationException(
+                        $"Azurite found its port taken by another process {attempt} times in a row (last: 127.0.0.1:{Port}).", failure.Exception);
+                }
+
+                // Nobody has this port in a connection string yet: take another.
+                var taken = Port;
+                Port = LoopbackPorts.Reserve();
+                LoopbackPorts.Release(taken);
             }
-
-            var start = new ProcessStartInfo(_executable)
-            {
-                WorkingDirectory = _workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                CreateNoWindow = true,
-            };
-            foreach (var argument in new[]
-            {
-                "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var process = new Process { StartInfo = start };
-            process.OutputDataReceived += (_, e) => Record(e.Data);
-            process.ErrorDataReceived += (_, e) => Record(e.Data);
-            if (!process.Start())
-            {
-                throw new InvalidOperationException($"Could not start '{_executable}'.");
-            }
-
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _process = process;
-
-            await WaitUntilListeningAsync(process);
         }
         finally
         {
@@ -146,8 +165,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
                     process.Kill(entireProcessTree: true);
                 }
 
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await process.WaitForExitAsync(timeout.Token);
+                if (!await HasExitedAsync(process, ExitTimeout))
+                {
+                    throw new TimeoutException($"Azurite (pid {process.Id}, 127.0.0.1:{Port}) did not exit within {ExitTimeout.TotalSeconds} s of being killed.");
+                }
             }
             finally
             {
@@ -166,27 +187,121 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private async Task WaitUntilListeningAsync(Process process)
+    /// <summary>Why a start failed; <see cref="PortInUse"/>: Azurite reported EADDRINUSE.</summary>
+    private sealed record StartFailure(Exception Exception, bool PortInUse);
+
+    /// <summary>
+    /// Starts one Azurite process on <see cref="Port"/> and waits until it reports listening there
+    /// (then it is <see cref="_process"/>), exits, or runs out of time (then it is killed).
+    /// </summary>
+    private async Task<StartFailure?> LaunchAsync()
     {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline)
+        lock (_output)
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"Azurite exited with code {process.ExitCode} before listening on 127.0.0.1:{Port}. Output:{Environment.NewLine}{Output()}");
-            }
-
-            if (await AcceptsConnectionsAsync())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
+            _output.Clear();
         }
 
-        throw new TimeoutException(
-            $"Azurite did not listen on 127.0.0.1:{Port} within {StartTimeout.TotalSeconds} s. Output:{Environment.NewLine}{Output()}");
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        var start = new ProcessStartInfo(_executable)
+        {
+            WorkingDirectory = _workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+        };
+        foreach (var argument in new[]
+        {
+            "--tableHost", "127.0.0.1", "--tablePort", port,
+            "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // What Azurite prints (also with --silent) once its server listens: proof that this process, and
+        // not some other one, holds the port.
+        var listeningLine = $"successfully started on 127.0.0.1:{port}";
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            Record(e.Data);
+            if (e.Data?.Contains(listeningLine, StringComparison.Ordinal) == true)
+            {
+                listening.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, e) => Record(e.Data);
+
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            if (!process.Start())
+            {
+                throw new InvalidOperationException($"Could not start '{_executable}'.");
+            }
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var stopWaiting = new CancellationTokenSource(StartTimeout);
+        var exited = process.WaitForExitAsync(stopWaiting.Token);
+        await Task.WhenAny(listening.Task, exited);
+        await stopWaiting.CancelAsync();
+
+        if (listening.Task.IsCompleted && !process.HasExited)
+        {
+            _process = process;
+            return null;
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await HasExitedAsync(process, ExitTimeout);
+                return new StartFailure(new TimeoutException(
+                    $"Azurite did not report listening on 127.0.0.1:{port} within {StartTimeout.TotalSeconds} s (is the machine overloaded?); "
+                    + $"it was killed. Output:{Environment.NewLine}{Output()}"), PortInUse: false);
+            }
+
+            // Exited: wait until its output has been read to the end.
+            await HasExitedAsync(process, ExitTimeout);
+            var output = Output();
+            var portInUse = output.Contains("EADDRINUSE", StringComparison.Ordinal);
+            return new StartFailure(new InvalidOperationException(
+                $"Azurite exited with code {process.ExitCode} after {seconds:0.0} s, "
+                + (listening.Task.IsCompleted ? $"right after reporting listening on 127.0.0.1:{port}" : $"before listening on 127.0.0.1:{port}")
+                + (portInUse ? " (the port is taken by another process)" : "")
+                + $". Output:{Environment.NewLine}{output}"), portInUse);
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+
+    private static async Task<bool> HasExitedAsync(Process process, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> AcceptsConnectionsAsync()
@@ -223,15 +338,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
         {
             return _output.ToString();
         }
-    }
-
-    private static int GetFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static string FindRepositoryRoot()
