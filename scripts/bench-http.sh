@@ -22,8 +22,8 @@ export Logging__LogLevel__Default=Warning
 dotnet build src/ServerlessAuth.Admin -c Release -v quiet -nologo >/dev/null
 dotnet build src/ServerlessAuth.WebHost -c Release -v quiet -nologo >/dev/null
 dotnet dev-certs https >/dev/null 2>&1 || true
-ADMIN=(dotnet src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll)
-(cd /tmp && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
+(cd "$(mktemp -d)" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
 
 dotnet src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll --urls https://127.0.0.1:$HTTPS_PORT >/dev/null &
 PIDS+=($!)
