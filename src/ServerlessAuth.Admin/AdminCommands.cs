@@ -87,8 +87,7 @@ internal static class AdminCommands
             var sessions = services.GetRequiredService<SessionService>();
             if (parse.GetValue(all))
             {
-                await services.GetRequiredService<IUserStore>().SetTokensValidAfterAsync(user.Id, TimeProvider.System.GetUtcNow(), ct);
-                var ended = await sessions.EndAllAsync(user.Id, exceptSessionId: null, ct);
+                var ended = await sessions.EndEverythingOfUserAsync(user.Id, ct);
                 output.WriteLine($"Ended {ended} session(s) of {user.Username}; every token issued before now is refused.");
                 return 0;
             }

@@ -1,7 +1,6 @@
 using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.Tokens;
-using ServerlessAuth.Users;
 
 namespace ServerlessAuth.Logout;
 
@@ -26,10 +25,8 @@ public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bo
 public sealed class LogoutService(
     SessionService sessions,
     IRevokedTokenStore revokedTokens,
-    IUserStore users,
     AccessTokenValidator tokens,
-    TokenRevocationCheck revocation,
-    TimeProvider time)
+    TokenRevocationCheck revocation)
 {
     /// <param name="cookie">The session cookie, if one was presented.</param>
     /// <param name="bearerToken">The presented access token, if any (validated here).</param>
@@ -58,15 +55,10 @@ public sealed class LogoutService(
         }
         else if (await FindAuthenticatedUserAsync(presented, token, cancellationToken) is { } userId)
         {
-            if (scope == LogoutScope.Global)
-            {
-                // First, so every token and session of the user is refused even if the rest fails.
-                await users.SetTokensValidAfterAsync(userId, time.GetUtcNow(), cancellationToken);
-                allRevoked = true;
-            }
-
-            var keep = scope == LogoutScope.Others ? session?.Id ?? token?.SessionId : null;
-            ended += await sessions.EndAllAsync(userId, keep, cancellationToken);
+            allRevoked = scope == LogoutScope.Global;
+            ended += allRevoked
+                ? await sessions.EndEverythingOfUserAsync(userId, cancellationToken)
+                : await sessions.EndAllAsync(userId, session?.Id ?? token?.SessionId, cancellationToken);
         }
 
         if (token is not null && scope != LogoutScope.Others)

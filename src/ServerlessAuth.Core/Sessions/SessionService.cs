@@ -75,6 +75,17 @@ public sealed class SessionService(
     public bool IsLive(PresentedSession presented) =>
         SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
 
+    /// <summary>
+    /// Ends every session of one user and refuses every token issued so far. The instant is written
+    /// first, so everything is refused at once even if deleting the sessions fails midway.
+    /// </summary>
+    /// <returns>How many sessions were ended.</returns>
+    public async Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        await users.SetTokensValidAfterAsync(userId, time.GetUtcNow(), cancellationToken);
+        return await EndAllAsync(userId, exceptSessionId: null, cancellationToken);
+    }
+
     /// <summary>Ends every session of every user created before now (the operator's "log everyone out").</summary>
     public async Task<DateTimeOffset> EndEverySessionAsync(CancellationToken cancellationToken)
     {

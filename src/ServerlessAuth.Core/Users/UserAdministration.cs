@@ -41,8 +41,7 @@ public sealed class UserAdministration(IUserStore users, IPasswordHasher<UserAcc
     public async Task<int> DisableAsync(UserAccount user, CancellationToken cancellationToken)
     {
         await users.SetDisabledAsync(user.Id, true, cancellationToken);
-        await users.SetTokensValidAfterAsync(user.Id, time.GetUtcNow(), cancellationToken);
-        return await sessions.EndAllAsync(user.Id, exceptSessionId: null, cancellationToken);
+        return await sessions.EndEverythingOfUserAsync(user.Id, cancellationToken);
     }
 
     public Task EnableAsync(UserAccount user, CancellationToken cancellationToken) =>

@@ -150,7 +150,7 @@ public sealed class TokenRevocationTests : IDisposable
         // iat has whole seconds, TokensValidAfter does not: the check must not make a fresh token look older.
         var options = Microsoft.Extensions.Options.Options.Create(_harness.Auth);
         var sessions = new SessionService(_harness.Sessions, _harness.Users, _harness.SessionCutoff, options, _harness.Time);
-        var logout = new Logout.LogoutService(sessions, _harness.RevokedTokens, _harness.Users, _harness.Validator, _harness.Revocation, _harness.Time);
+        var logout = new Logout.LogoutService(sessions, _harness.RevokedTokens, _harness.Validator, _harness.Revocation);
         var user = AuthHarness.NewUser();
         _harness.Users.Add(user);
         var first = await sessions.StartAsync(user, "browser", CancellationToken.None);
