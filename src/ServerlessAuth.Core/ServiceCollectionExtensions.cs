@@ -14,12 +14,17 @@ namespace ServerlessAuth;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Options and services of the core; stores and the key source are added by the storage layer.</summary>
+    /// <summary>
+    /// Options and services of the core; stores, the feed and the key source are added by the storage
+    /// layer. Serving hosts also add <see cref="AddRevocationFeedFollower"/>.
+    /// </summary>
     public static IServiceCollection AddServerlessAuthCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SigningKeyOptions>().Bind(configuration.GetSection(SigningKeyOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -34,10 +39,20 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<AccessTokenValidator>();
         services.AddSingleton<TokenRevocationCheck>();
+        services.AddSingleton<RevocationWindow>();
+        services.AddSingleton<RevocationReplica>();
+        services.AddSingleton<RevocationFeedFollower>();
         services.AddSingleton<LogoutService>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
         services.AddSingleton<KeyRotation>();
         services.AddSingleton<Lockout.AccountLockout>();
+        return services;
+    }
+
+    /// <summary>The background poll that keeps this instance's revocation replica current (serving hosts only, not the admin CLI).</summary>
+    public static IServiceCollection AddRevocationFeedFollower(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => sp.GetRequiredService<RevocationFeedFollower>());
         return services;
     }
 }

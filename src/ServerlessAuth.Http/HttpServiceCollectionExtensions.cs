@@ -10,6 +10,7 @@ public static class HttpServiceCollectionExtensions
     public static IServiceCollection AddServerlessAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServerlessAuthServices(configuration);
+        services.AddRevocationFeedFollower();
         services.AddProblemDetails();
         services.AddSingleton<LoginRateLimiter>();
         return services;

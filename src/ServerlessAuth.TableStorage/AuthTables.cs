@@ -7,7 +7,7 @@ namespace ServerlessAuth.TableStorage;
 /// <summary>The service's tables. Names are fixed (Bicep creates the same ones); a prefix may be set for shared accounts.</summary>
 public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptions> options)
 {
-    public static readonly IReadOnlyList<string> Names = ["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "LoginFailures"];
+    public static readonly IReadOnlyList<string> Names = ["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "LoginFailures", "RevocationFeed"];
 
     public TableClient Users { get; } = service.GetTableClient(options.Value.TablePrefix + "Users");
     public TableClient UserNames { get; } = service.GetTableClient(options.Value.TablePrefix + "UserNames");
@@ -16,13 +16,14 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
     public TableClient SigningKeys { get; } = service.GetTableClient(options.Value.TablePrefix + "SigningKeys");
     public TableClient ServiceState { get; } = service.GetTableClient(options.Value.TablePrefix + "ServiceState");
     public TableClient LoginFailures { get; } = service.GetTableClient(options.Value.TablePrefix + "LoginFailures");
+    public TableClient RevocationFeed { get; } = service.GetTableClient(options.Value.TablePrefix + "RevocationFeed");
 
     public TimeSpan OperationTimeout => options.Value.OperationTimeout;
 
     /// <summary>Creates any missing table (local runs and tests; in Azure, Bicep creates them).</summary>
     public async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Users, UserNames, Sessions, RevokedTokens, SigningKeys, ServiceState, LoginFailures })
+        foreach (var table in new[] { Users, UserNames, Sessions, RevokedTokens, SigningKeys, ServiceState, LoginFailures, RevocationFeed })
         {
             await TableCall.RunAsync(this, ct => table.CreateIfNotExistsAsync(ct), cancellationToken);
         }

@@ -1,18 +1,20 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Revocation;
 using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.TableStorage;
 
-public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted);
+public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted, int FeedEventsDeleted = 0);
 
 /// <summary>
 /// Table Storage has no TTL: this drops denylist entries whose tokens have expired (whole hourly
 /// partitions, found by a key-range query) and sessions past their absolute or idle end (a filtered
-/// scan, acceptable off the request path) and stale failed-login counters. Run hourly (timer function) or by the admin CLI.
+/// scan, acceptable off the request path), stale failed-login counters, and revocation-feed minutes
+/// older than the feed's retention (whole partitions, by a key-range query). Run hourly (timer function) or by the admin CLI.
 /// </summary>
-public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class ExpiredRecordPurger(AuthTables tables, RevocationWindow window, IOptions<AuthOptions> options, TimeProvider time)
 {
     private const int MaxBatch = 100; // Table Storage transaction limit
 
@@ -33,7 +35,12 @@ public sealed class ExpiredRecordPurger(AuthTables tables, IOptions<AuthOptions>
         var failures = await DeleteAsync(tables.LoginFailures,
             TableClient.CreateQueryFilter($"LastFailureAt lt {now - TimeSpan.FromDays(1) - settings.LockoutMaxDuration}"), cancellationToken);
 
-        return new PurgeResult(tokens, sessions, failures);
+        // A feed minute can refuse nothing once the replica's retention has passed its end.
+        var firstKeptMinute = TableRevocationFeed.Partition(now - window.Retention - TimeSpan.FromMinutes(1));
+        var feed = await DeleteAsync(tables.RevocationFeed,
+            TableClient.CreateQueryFilter($"PartitionKey lt {firstKeptMinute}"), cancellationToken);
+
+        return new PurgeResult(tokens, sessions, failures, feed);
     }
 
     private async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)

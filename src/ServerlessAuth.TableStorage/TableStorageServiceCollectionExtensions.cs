@@ -59,6 +59,7 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<ISessionStore, TableSessionStore>();
         services.AddSingleton<IRevokedTokenStore, TableRevokedTokenStore>();
         services.AddSingleton<ISessionCutoffStore, TableSessionCutoffStore>();
+        services.AddSingleton<IRevocationFeed, TableRevocationFeed>();
         services.AddSingleton<Lockout.ILoginFailureStore, TableLoginFailureStore>();
         services.AddSingleton<ExpiredRecordPurger>();
 

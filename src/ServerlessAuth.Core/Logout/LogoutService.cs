@@ -20,13 +20,17 @@ public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bo
 
 /// <summary>
 /// Ends sessions and revokes tokens. Idempotent: missing or stale credentials end nothing and succeed.
-/// Storage failures propagate, so a partly done logout reports failure and can simply be repeated.
+/// Every change is broadcast on the revocation feed before the tables change, so a failure midway
+/// never leaves a revoked token accepted; storage failures propagate, and the same logout can simply
+/// be repeated.
 /// </summary>
 public sealed class LogoutService(
     SessionService sessions,
     IRevokedTokenStore revokedTokens,
     AccessTokenValidator tokens,
-    TokenRevocationCheck revocation)
+    TokenRevocationCheck revocation,
+    IRevocationFeed feed,
+    TimeProvider time)
 {
     /// <param name="cookie">The session cookie, if one was presented.</param>
     /// <param name="bearerToken">The presented access token, if any (validated here).</param>
@@ -35,23 +39,29 @@ public sealed class LogoutService(
         var presented = cookie is null ? null : await sessions.ReadAsync(cookie, cancellationToken);
         var session = presented?.Session;
         var token = bearerToken is null ? null : (await tokens.ValidateSignedTokenAsync(bearerToken, cancellationToken)).Claims;
+        RevocationEvent[] tokenEvent = token is not null && scope != LogoutScope.Others
+            ? [RevocationEvent.TokenRevoked(token.TokenId, token.ExpiresAt, time.GetUtcNow())]
+            : [];
 
         var ended = 0;
-        string? revoked = null;
         var allRevoked = false;
 
         if (scope == LogoutScope.Local)
         {
-            if (session is not null && await sessions.EndAsync(session.UserId, session.Id, cancellationToken))
+            var toEnd = new List<(string, string)>();
+            if (session is not null)
             {
-                ended++;
+                toEnd.Add((session.UserId, session.Id));
             }
 
-            if (token is not null && token.SessionId != session?.Id
-                && await sessions.EndAsync(token.Subject, token.SessionId, cancellationToken))
+            if (token is not null && token.SessionId != session?.Id)
             {
-                ended++;
+                toEnd.Add((token.Subject, token.SessionId));
             }
+
+            // One broadcast for the sessions and the token, then the rows.
+            ended = await sessions.EndAsync(toEnd, tokenEvent, cancellationToken);
+            tokenEvent = [];
         }
         else if (await FindAuthenticatedUserAsync(presented, token, cancellationToken) is { } userId)
         {
@@ -61,8 +71,14 @@ public sealed class LogoutService(
                 : await sessions.EndAllAsync(userId, session?.Id ?? token?.SessionId, cancellationToken);
         }
 
+        string? revoked = null;
         if (token is not null && scope != LogoutScope.Others)
         {
+            if (tokenEvent.Length > 0)
+            {
+                await feed.PublishAsync(tokenEvent, cancellationToken);
+            }
+
             await revokedTokens.RevokeAsync(token.TokenId, token.ExpiresAt, cancellationToken);
             revoked = token.TokenId;
         }

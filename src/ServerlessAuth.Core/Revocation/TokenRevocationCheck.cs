@@ -1,25 +1,54 @@
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Sessions;
+using ServerlessAuth.Storage;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Users;
 
 namespace ServerlessAuth.Revocation;
 
 /// <summary>
-/// The one revocation check for a signature-valid token. Four point reads whose keys all come from
-/// the token or are fixed (denylist by exp and jti, session by sub and sid, user by sub, the
-/// service-wide session cutoff), issued in parallel, so a protected request costs one storage round trip.
+/// The one revocation check for a signature-valid token. In <see cref="RevocationMode.Replica"/> mode
+/// it asks this instance's replica of the feed (no storage call), and fails closed when the replica
+/// cannot prove it is current. In <see cref="RevocationMode.Strict"/> mode, and for the rare token the
+/// replica cannot decide, it reads four rows in parallel (denylist, session, user, service cutoff).
 /// </summary>
 public sealed class TokenRevocationCheck(
     IRevokedTokenStore revokedTokens,
     ISessionStore sessions,
     IUserStore users,
     ISessionCutoffStore sessionCutoff,
+    RevocationReplica replica,
+    IOptions<RevocationOptions> revocationOptions,
     IOptions<AuthOptions> options,
     TimeProvider time)
 {
     /// <returns>null when the token may be used; otherwise an error_description.</returns>
-    public async Task<string?> FindRefusalAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    /// <exception cref="StorageUnavailableException">The revocation state cannot be proven current.</exception>
+    public async ValueTask<string?> FindRefusalAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    {
+        if (revocationOptions.Value.Mode == RevocationMode.Strict)
+        {
+            return await ReadTablesAsync(claims, cancellationToken);
+        }
+
+        var answer = replica.Check(claims, out var refusal);
+        if (answer == ReplicaAnswer.Stale && replica.CurrentAsOf is null)
+        {
+            await replica.WaitForFirstSyncAsync(cancellationToken);
+            answer = replica.Check(claims, out refusal);
+        }
+
+        return answer switch
+        {
+            ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
+            ReplicaAnswer.AskStorage => await ReadTablesAsync(claims, cancellationToken),
+            _ => throw new StorageUnavailableException(replica.CurrentAsOf is { } asOf
+                ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {revocationOptions.Value.StalenessBound.TotalSeconds:0.#} s): the feed cannot be read."
+                : "The revocation feed has not been read yet."),
+        };
+    }
+
+    private async Task<string?> ReadTablesAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
     {
         var revokedTask = revokedTokens.IsRevokedAsync(claims.TokenId, claims.ExpiresAt, cancellationToken);
         var sessionTask = sessions.FindAsync(claims.Subject, claims.SessionId, cancellationToken);
@@ -29,7 +58,7 @@ public sealed class TokenRevocationCheck(
 
         if (await revokedTask)
         {
-            return "The token has been revoked.";
+            return RevocationReplica.TokenRevoked;
         }
 
         // iat has whole seconds: compare with the cutoff's second, or a token issued just after a global
@@ -38,7 +67,7 @@ public sealed class TokenRevocationCheck(
         var user = await userTask;
         if (user?.TokensValidAfter is { } after && claims.IssuedAt.ToUnixTimeSeconds() < after.ToUnixTimeSeconds())
         {
-            return "The token has been revoked.";
+            return RevocationReplica.TokenRevoked;
         }
 
         return SessionValidity.FindRefusal(await sessionTask, user, await cutoffTask, time.GetUtcNow(), options.Value.SessionIdleTimeout);

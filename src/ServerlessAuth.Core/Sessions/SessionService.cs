@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Revocation;
 using ServerlessAuth.Users;
 
 namespace ServerlessAuth.Sessions;
@@ -14,9 +15,12 @@ public sealed class SessionService(
     ISessionStore sessions,
     IUserStore users,
     ISessionCutoffStore sessionCutoff,
+    IRevocationFeed feed,
     IOptions<AuthOptions> options,
     TimeProvider time)
 {
+    private const int MaxEventsPerPublish = 100;
+
     public const int MaxUserAgentLength = 200;
 
     public async Task<StartedSession> StartAsync(UserAccount user, string? userAgent, CancellationToken cancellationToken)
@@ -76,20 +80,33 @@ public sealed class SessionService(
         SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
 
     /// <summary>
-    /// Ends every session of one user and refuses every token issued so far. The instant is written
-    /// first, so everything is refused at once even if deleting the sessions fails midway.
+    /// Ends every session of one user and refuses every token issued so far. The cutoff is broadcast
+    /// first, then written, then the sessions go: a failure at any step leaves nothing accepted that
+    /// should not be, and repeating the call finishes the job.
     /// </summary>
     /// <returns>How many sessions were ended.</returns>
     public async Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken)
     {
-        await users.SetTokensValidAfterAsync(userId, time.GetUtcNow(), cancellationToken);
-        return await EndAllAsync(userId, exceptSessionId: null, cancellationToken);
+        var now = time.GetUtcNow();
+        await feed.PublishAsync([RevocationEvent.UserCutoff(userId, now, now)], cancellationToken);
+        await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
+        var ended = 0;
+        foreach (var session in await sessions.ListAsync(userId, cancellationToken))
+        {
+            if (await sessions.DeleteAsync(userId, session.Id, cancellationToken))
+            {
+                ended++;
+            }
+        }
+
+        return ended;
     }
 
-    /// <summary>Ends every session of every user created before now (the operator's "log everyone out").</summary>
+    /// <summary>Ends every session of every user created before now (the operator's "log everyone out"), broadcast first.</summary>
     public async Task<DateTimeOffset> EndEverySessionAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        await feed.PublishAsync([RevocationEvent.ServiceCutoff(now, now)], cancellationToken);
         await sessionCutoff.SetAsync(now, cancellationToken);
         return now;
     }
@@ -99,21 +116,45 @@ public sealed class SessionService(
     public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
         sessions.ListAsync(userId, cancellationToken);
 
-    public Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
-        sessions.DeleteAsync(userId, sessionId, cancellationToken);
+    /// <returns>false when the session did not exist (already ended).</returns>
+    public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        await EndAsync([(userId, sessionId)], [], cancellationToken) > 0;
 
-    /// <returns>How many sessions were ended.</returns>
-    public async Task<int> EndAllAsync(string userId, string? exceptSessionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends sessions: one <see cref="RevocationEventKind.SessionEnded"/> event each (with
+    /// <paramref name="alsoPublish"/>, in as few writes as the feed allows) is broadcast before any row
+    /// is deleted, so no instance keeps accepting their tokens whatever fails in between.
+    /// </summary>
+    /// <returns>How many of the sessions still existed.</returns>
+    public async Task<int> EndAsync(
+        IReadOnlyCollection<(string UserId, string SessionId)> toEnd, IReadOnlyList<RevocationEvent> alsoPublish, CancellationToken cancellationToken)
     {
-        var ended = 0;
-        foreach (var session in await sessions.ListAsync(userId, cancellationToken))
+        var now = time.GetUtcNow();
+        IEnumerable<RevocationEvent> events = [.. toEnd.Select(s => RevocationEvent.SessionEnded(s.UserId, s.SessionId, now)), .. alsoPublish];
+        foreach (var chunk in events.Chunk(MaxEventsPerPublish))
         {
-            if (session.Id != exceptSessionId && await sessions.DeleteAsync(userId, session.Id, cancellationToken))
+            await feed.PublishAsync(chunk, cancellationToken);
+        }
+
+        var ended = 0;
+        foreach (var (userId, sessionId) in toEnd)
+        {
+            if (await sessions.DeleteAsync(userId, sessionId, cancellationToken))
             {
                 ended++;
             }
         }
 
         return ended;
+    }
+
+    /// <returns>How many sessions were ended.</returns>
+    public async Task<int> EndAllAsync(string userId, string? exceptSessionId, CancellationToken cancellationToken)
+    {
+        var toEnd = (await sessions.ListAsync(userId, cancellationToken))
+            .Where(s => s.Id != exceptSessionId)
+            .Select(s => (userId, s.Id))
+            .ToList();
+        return toEnd.Count == 0 ? 0 : await EndAsync(toEnd, [], cancellationToken);
     }
 }

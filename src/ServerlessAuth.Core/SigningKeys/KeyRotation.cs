@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
 
 namespace ServerlessAuth.SigningKeys;
@@ -10,12 +11,14 @@ public sealed record DisableOutcome(bool Found, bool Refused, string Message);
 /// <summary>
 /// The runbook's operations (docs/runbooks/key-rotation.md). Graceful: add a version; older ones keep
 /// validating until disabled. Emergency: add a version and disable every other one, so every
-/// outstanding token is refused within the refresh interval. Ending every session is a separate,
+/// outstanding token is refused as soon as instances see the feed event (about a second), and within
+/// the refresh interval at the latest. Ending every session is a separate,
 /// optional step, because a leaked signing key and leaked session cookies are different incidents.
 /// </summary>
 public sealed class KeyRotation(
     ISigningKeyAdministration keys,
     SessionService sessions,
+    IRevocationFeed feed,
     IOptions<AuthOptions> authOptions,
     TimeProvider time)
 {
@@ -34,6 +37,8 @@ public sealed class KeyRotation(
             }
         }
 
+        // After the change, so instances that re-read the ring on this event see it.
+        await feed.PublishAsync([RevocationEvent.SigningKeysChanged(time.GetUtcNow())], cancellationToken);
         DateTimeOffset? endedBefore = endSessions ? await sessions.EndEverySessionAsync(cancellationToken) : null;
         return new RotationOutcome(created, disabled, endedBefore);
     }
@@ -59,6 +64,7 @@ public sealed class KeyRotation(
         }
 
         await keys.DisableAsync(versionId, cancellationToken);
+        await feed.PublishAsync([RevocationEvent.SigningKeysChanged(time.GetUtcNow())], cancellationToken);
 
         // Tokens signed with the target may live until the newest successor has been current for a full token lifetime.
         var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);

@@ -1,39 +1,63 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.SigningKeys;
 
 /// <summary>
-/// Keeps the source's versions in memory so that no request calls the source. Re-reads them every
-/// <see cref="SigningKeyOptions.RefreshInterval"/> (so a disabled version stops validating within that
-/// bound) and, rate-limited, when a token names an unknown <c>kid</c>. If the source fails, the cached
-/// versions stay in use; with nothing cached, callers get <see cref="SigningKeysUnavailableException"/>.
+/// Keeps the source's versions in memory so that no request calls the source. Re-reads them in the
+/// background every <see cref="SigningKeyOptions.RefreshInterval"/> while requests keep using the
+/// cached ring; at once when the revocation feed reports a key change (<see cref="RequestRefresh"/>);
+/// and, rate-limited, when a token names an unknown <c>kid</c>. A request waits for the source only
+/// when nothing is cached or for an unknown <c>kid</c>, and never longer than
+/// <see cref="StorageOptions.OperationTimeout"/>. If the source fails, the cached versions stay in
+/// use; with nothing cached, callers get <see cref="SigningKeysUnavailableException"/>.
 /// </summary>
 public sealed partial class SigningKeyCache(
     ISigningKeySource source,
     IOptions<SigningKeyOptions> options,
+    IOptions<StorageOptions> storage,
     TimeProvider time,
-    ILogger<SigningKeyCache> logger) : ISigningKeyProvider, IDisposable
+    ILogger<SigningKeyCache> logger) : ISigningKeyProvider
 {
-    private readonly SemaphoreSlim _loadLock = new(1, 1);
-    private Snapshot? _snapshot;
-    private SigningKeysUnavailableException? _lastFailure;
+    private readonly Lock _gate = new();
+    private Task? _load;
+    private bool _loadAgain;
+    private volatile Snapshot? _snapshot;
+    private volatile CachedRing? _ring;
+    private volatile SigningKeysUnavailableException? _lastFailure;
     // UTC ticks, read without the lock by the hot path: longs, so reads are never torn.
     private long _lastAttempt = long.MinValue;
     private long _lastUnknownKeyRefresh = long.MinValue;
 
     private sealed record Snapshot(IReadOnlyList<(SigningKeyVersion Version, SecurityKey Key)> Versions, Dictionary<string, string> Values);
 
+    /// <summary>A ring built from one snapshot, good until the next not-before or expiry among its versions.</summary>
+    private sealed record CachedRing(Snapshot Source, SigningKeyRing Ring, long ValidUntilTicks);
+
+    private TimeSpan WaitBound => storage.Value.OperationTimeout;
+
     public async ValueTask<SigningKeyRing> GetAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_snapshot is null || Elapsed(now, ref _lastAttempt) >= options.Value.RefreshInterval)
+        if (_snapshot is null)
         {
-            await LoadAsync(force: false, cancellationToken);
+            // Nothing cached and the source just failed: answer from that failure instead of calling
+            // the source again for every request (retried after the unknown-key cooldown).
+            if (_lastFailure is { } failure && Elapsed(now, ref _lastAttempt) < options.Value.UnknownKeyRefreshCooldown)
+            {
+                throw failure;
+            }
+
+            await WaitForAsync(StartLoad(force: false), cancellationToken);
+        }
+        else if (Elapsed(now, ref _lastAttempt) >= options.Value.RefreshInterval)
+        {
+            _ = StartLoad(force: false); // in the background: the cached ring answers this request
         }
 
-        return BuildRing(time.GetUtcNow());
+        return Ring(time.GetUtcNow());
     }
 
     public async ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken)
@@ -41,59 +65,95 @@ public sealed partial class SigningKeyCache(
         var now = time.GetUtcNow();
         if (Elapsed(now, ref _lastUnknownKeyRefresh) >= options.Value.UnknownKeyRefreshCooldown)
         {
-            await LoadAsync(force: true, cancellationToken);
+            Volatile.Write(ref _lastUnknownKeyRefresh, now.UtcTicks);
+            await WaitForAsync(StartLoad(force: true), cancellationToken);
         }
 
-        return BuildRing(time.GetUtcNow());
+        return Ring(time.GetUtcNow());
     }
 
-    private async Task LoadAsync(bool force, CancellationToken cancellationToken)
+    public void RequestRefresh() => _ = StartLoad(force: true);
+
+    /// <summary>
+    /// The one load in flight, started if there is none. A forced request during a load runs one more
+    /// after it, since the running one may have read the source before the change it is told about.
+    /// </summary>
+    private Task StartLoad(bool force)
     {
-        await _loadLock.WaitAsync(cancellationToken);
-        try
+        lock (_gate)
         {
-            var now = time.GetUtcNow();
-            // Another caller may have loaded while this one waited.
-            if (force ? Elapsed(now, ref _lastUnknownKeyRefresh) < options.Value.UnknownKeyRefreshCooldown
-                      : _snapshot is not null && Elapsed(now, ref _lastAttempt) < options.Value.RefreshInterval)
+            if (_load is { IsCompleted: false })
             {
-                return;
+                _loadAgain |= force;
+                return _load;
             }
 
-            // Nothing cached and the source just failed: answer from that failure instead of calling
-            // the source again for every request (retried after the unknown-key cooldown).
-            if (_snapshot is null && _lastFailure is not null && Elapsed(now, ref _lastAttempt) < options.Value.UnknownKeyRefreshCooldown)
-            {
-                throw _lastFailure;
-            }
+            Volatile.Write(ref _lastAttempt, time.GetUtcNow().UtcTicks);
+            _load = LoadLoopAsync();
+            return _load;
+        }
+    }
 
-            Volatile.Write(ref _lastAttempt, now.UtcTicks);
-            if (force)
+    private async Task LoadLoopAsync()
+    {
+        bool again;
+        do
+        {
+            await LoadOnceAsync();
+            lock (_gate)
             {
-                Volatile.Write(ref _lastUnknownKeyRefresh, now.UtcTicks);
-            }
-
-            try
-            {
-                var versions = await source.LoadAsync(_snapshot?.Values ?? [], cancellationToken);
-                _snapshot = BuildSnapshot(versions);
-                _lastFailure = null;
-                LogLoaded(logger, source.Description, _snapshot.Versions.Count);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                if (_snapshot is null)
-                {
-                    _lastFailure = new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}: {ex.Message}", ex);
-                    throw _lastFailure;
-                }
-
-                LogRefreshFailed(logger, source.Description, ex.GetType().Name, ex.Message);
+                again = _loadAgain;
+                _loadAgain = false;
             }
         }
-        finally
+        while (again);
+    }
+
+    /// <summary>Never throws: the outcome is the snapshot, or the failure kept for callers with nothing cached.</summary>
+    private async Task LoadOnceAsync()
+    {
+        using var timeout = new CancellationTokenSource(WaitBound, time);
+        try
         {
-            _loadLock.Release();
+            var versions = await source.LoadAsync(_snapshot?.Values ?? [], timeout.Token);
+            _snapshot = BuildSnapshot(versions);
+            _lastFailure = null;
+            LogLoaded(logger, source.Description, _snapshot.Versions.Count);
+        }
+        catch (Exception ex)
+        {
+            var reason = ex is OperationCanceledException ? $"no answer within {WaitBound.TotalSeconds:0.#} s" : ex.Message;
+            if (_snapshot is null)
+            {
+                _lastFailure = new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}: {reason}", ex);
+            }
+            else
+            {
+                LogRefreshFailed(logger, source.Description, ex.GetType().Name, reason);
+            }
+        }
+    }
+
+    private async Task WaitForAsync(Task load, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await load.WaitAsync(WaitBound, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            if (_snapshot is null)
+            {
+                throw new SigningKeysUnavailableException(
+                    $"Signing keys could not be read from {source.Description}: no answer within {WaitBound.TotalSeconds:0.#} s.");
+            }
+
+            return; // The cached ring answers; the load goes on in the background.
+        }
+
+        if (_snapshot is null)
+        {
+            throw _lastFailure ?? new SigningKeysUnavailableException($"Signing keys could not be read from {source.Description}.");
         }
     }
 
@@ -122,9 +182,16 @@ public sealed partial class SigningKeyCache(
         return new Snapshot(keys, values);
     }
 
-    private SigningKeyRing BuildRing(DateTimeOffset now)
+    private SigningKeyRing Ring(DateTimeOffset now)
     {
-        var usable = (_snapshot?.Versions ?? [])
+        var snapshot = _snapshot;
+        if (_ring is { } cached && ReferenceEquals(cached.Source, snapshot) && now.UtcTicks < cached.ValidUntilTicks)
+        {
+            return cached.Ring;
+        }
+
+        var versions = snapshot?.Versions ?? [];
+        var usable = versions
             .Where(v => v.Version.IsUsableAt(now))
             .OrderByDescending(v => v.Version.CreatedOn)
             .ToList();
@@ -134,7 +201,20 @@ public sealed partial class SigningKeyCache(
                 $"No enabled, currently valid signing key version in {source.Description}. Create one (see docs/runbooks/key-rotation.md).");
         }
 
-        return new SigningKeyRing(usable[0].Key, usable.Select(v => v.Key).ToList());
+        // The ring changes by itself only when some version's window opens or closes.
+        var validUntil = versions
+            .SelectMany(v => new[] { v.Version.NotBefore, v.Version.ExpiresOn })
+            .Where(t => t > now)
+            .Select(t => t!.Value.UtcTicks)
+            .DefaultIfEmpty(long.MaxValue)
+            .Min();
+        var ring = new SigningKeyRing(usable[0].Key, usable.Select(v => v.Key).ToList());
+        if (snapshot is not null)
+        {
+            _ring = new CachedRing(snapshot, ring, validUntil);
+        }
+
+        return ring;
     }
 
     private static TimeSpan Elapsed(DateTimeOffset now, ref long since)
@@ -142,8 +222,6 @@ public sealed partial class SigningKeyCache(
         var ticks = Volatile.Read(ref since);
         return ticks == long.MinValue ? TimeSpan.MaxValue : TimeSpan.FromTicks(now.UtcTicks - ticks);
     }
-
-    public void Dispose() => _loadLock.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} signing key versions from {Source}")]
     private static partial void LogLoaded(ILogger logger, string source, int count);

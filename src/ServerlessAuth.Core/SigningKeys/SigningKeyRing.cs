@@ -20,4 +20,7 @@ public interface ISigningKeyProvider
     /// so a freshly rotated key is picked up without waiting for the refresh interval.
     /// </summary>
     ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken);
+
+    /// <summary>The versions changed (a revocation-feed event): re-read them now, without waiting for the result.</summary>
+    void RequestRefresh();
 }

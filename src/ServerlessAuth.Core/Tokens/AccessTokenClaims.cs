@@ -8,7 +8,8 @@ public sealed record AccessTokenClaims(
     string TokenId,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    string KeyId);
+    string KeyId,
+    DateTimeOffset AuthTime);
 
 public sealed record IssuedAccessToken(string Token, AccessTokenClaims Claims);
 

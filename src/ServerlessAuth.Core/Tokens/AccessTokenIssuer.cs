@@ -20,7 +20,11 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, IOptions<AuthOpt
 
         // Whole seconds, so the returned instants equal what the token's NumericDate claims say.
         var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
-        var expires = now + settings.AccessTokenLifetime;
+        // Never past the session's own end (to the second, rounded up so that exp stays after nbf): a
+        // replica then needs no session expiry to refuse it.
+        var sessionEnd = DateTimeOffset.FromUnixTimeSeconds((session.ExpiresAt.UtcTicks + TimeSpan.TicksPerSecond - 1 - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerSecond);
+        var expires = now + settings.AccessTokenLifetime < sessionEnd ? now + settings.AccessTokenLifetime : sessionEnd;
+        var authTime = DateTimeOffset.FromUnixTimeSeconds(session.CreatedAt.ToUnixTimeSeconds());
         var claims = new AccessTokenClaims(
             Subject: user.Id,
             Name: user.Username,
@@ -28,7 +32,8 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, IOptions<AuthOpt
             TokenId: Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)),
             IssuedAt: now,
             ExpiresAt: expires,
-            KeyId: ring.Current.KeyId);
+            KeyId: ring.Current.KeyId,
+            AuthTime: authTime);
 
         var descriptor = new SecurityTokenDescriptor
         {
@@ -44,6 +49,7 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, IOptions<AuthOpt
                 [AccessTokenShape.Claims.Name] = claims.Name,
                 [AccessTokenShape.Claims.SessionId] = claims.SessionId,
                 [AccessTokenShape.Claims.TokenId] = claims.TokenId,
+                [AccessTokenShape.Claims.AuthTime] = authTime.ToUnixTimeSeconds(),
             },
             SigningCredentials = new SigningCredentials(ring.Current, AccessTokenShape.Algorithm),
         };

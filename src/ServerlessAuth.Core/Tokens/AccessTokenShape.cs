@@ -21,5 +21,8 @@ public static class AccessTokenShape
         public const string SessionId = "sid";
         public const string TokenId = "jti";
         public const string IssuedAt = "iat";
+
+        /// <summary>When the session began (RFC 9068 2.2.1): lets a replica refuse every token of sessions begun before a cutoff.</summary>
+        public const string AuthTime = "auth_time";
     }
 }

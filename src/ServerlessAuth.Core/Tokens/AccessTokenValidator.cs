@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -22,6 +20,9 @@ public sealed class AccessTokenValidator(
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
+    // Built once per key ring: the ring object changes only when the keys do.
+    private CachedParameters? _parameters;
+
     public async Task<AccessTokenValidation> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         var signed = await ValidateSignedTokenAsync(token, cancellationToken);
@@ -38,7 +39,7 @@ public sealed class AccessTokenValidator(
     public async Task<AccessTokenValidation> ValidateSignedTokenAsync(string token, CancellationToken cancellationToken)
     {
         // Duplicate members are refused, not resolved last-wins: another parser might pick the first.
-        if (string.IsNullOrEmpty(token) || token.Length > AccessTokenShape.MaxLength || HasDuplicateMembers(token))
+        if (string.IsNullOrEmpty(token) || token.Length > AccessTokenShape.MaxLength || JwsMembers.HasDuplicates(token))
         {
             return AccessTokenValidation.Invalid("The token is malformed.");
         }
@@ -66,12 +67,30 @@ public sealed class AccessTokenValidator(
             return AccessTokenValidation.Invalid("The token has a critical header this service does not understand.");
         }
 
-        return ReadClaims(jwt) is { } claims
-            ? AccessTokenValidation.Valid(claims)
-            : AccessTokenValidation.Invalid("The token lacks a required claim.");
+        if (ReadClaims(jwt) is not { } claims)
+        {
+            return AccessTokenValidation.Invalid("The token lacks a required claim.");
+        }
+
+        // No token of ours lives longer than the configured lifetime; a replica keeps events exactly that long.
+        return claims.ExpiresAt - claims.IssuedAt > options.Value.AccessTokenLifetime || claims.AuthTime > claims.IssuedAt
+            ? AccessTokenValidation.Invalid("The token's lifetime is not one this service issues.")
+            : AccessTokenValidation.Valid(claims);
     }
 
     private TokenValidationParameters Parameters(SigningKeyRing ring)
+    {
+        if (_parameters is { } cached && ReferenceEquals(cached.Ring, ring))
+        {
+            return cached.Parameters;
+        }
+
+        var parameters = BuildParameters(ring);
+        _parameters = new CachedParameters(ring, parameters);
+        return parameters;
+    }
+
+    private TokenValidationParameters BuildParameters(SigningKeyRing ring)
     {
         var settings = options.Value;
         return new TokenValidationParameters
@@ -90,6 +109,12 @@ public sealed class AccessTokenValidator(
             ValidateIssuerSigningKey = true,
             ClockSkew = settings.ClockSkew,
             LifetimeValidator = ValidateLifetime,
+            // Exact, ordinal comparisons: the library's defaults forgive a trailing slash.
+            IgnoreTrailingSlashWhenValidatingAudience = false,
+            AudienceValidator = (audiences, _, _) => audiences.Contains(settings.Audience, StringComparer.Ordinal),
+            IssuerValidator = (issuer, _, _) => string.Equals(issuer, settings.Issuer, StringComparison.Ordinal)
+                ? issuer
+                : throw new SecurityTokenInvalidIssuerException("The token has the wrong issuer.") { InvalidIssuer = issuer },
         };
     }
 
@@ -121,56 +146,14 @@ public sealed class AccessTokenValidator(
             || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
             || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
             || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
+            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
             || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name))
         {
             return null;
         }
 
         return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
-            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid);
-    }
-
-    private static bool HasDuplicateMembers(string token)
-    {
-        var parts = token.Split('.');
-        if (parts.Length != 3)
-        {
-            return false; // Not a JWS at all; the handler refuses it.
-        }
-
-        return HasDuplicateMembers(parts[0]) || HasDuplicateMembers(parts[1]);
-
-        static bool HasDuplicateMembers(string segment)
-        {
-            byte[] json;
-            try
-            {
-                json = Base64Url.DecodeFromChars(segment);
-            }
-            catch (FormatException)
-            {
-                return false; // Malformed base64url; the handler refuses it.
-            }
-
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var reader = new Utf8JsonReader(json);
-            try
-            {
-                while (reader.Read())
-                {
-                    if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && !names.Add(reader.GetString()!))
-                    {
-                        return true;
-                    }
-                }
-            }
-            catch (JsonException)
-            {
-                return false; // Not JSON; the handler refuses it.
-            }
-
-            return false;
-        }
+            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
     }
 
     private static bool HasForeignAlgorithm(string token)
@@ -199,4 +182,6 @@ public sealed class AccessTokenValidator(
         SecurityTokenNoExpirationException => "The token has no expiry.",
         _ => "The token is malformed.",
     };
+
+    private sealed record CachedParameters(SigningKeyRing Ring, TokenValidationParameters Parameters);
 }

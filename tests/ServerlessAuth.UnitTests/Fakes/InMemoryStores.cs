@@ -231,3 +231,69 @@ public sealed class InMemorySigningKeySource : ISigningKeySource
         }
     }
 }
+
+/// <summary>
+/// The feed as a list. Events become visible when published, or later with <see cref="PublishHidden"/>
+/// (an insert still on its way); <see cref="BeforeRead"/> injects faults.
+/// </summary>
+public sealed class InMemoryRevocationFeed : IRevocationFeed
+{
+    private readonly Lock _gate = new();
+    private readonly List<(RevocationEvent Event, bool Visible)> _events = [];
+
+    public Func<Task>? BeforeRead { get; set; }
+
+    public int Reads;
+
+    public IReadOnlyList<DateTimeOffset> ReadFroms => _readFroms;
+
+    private readonly List<DateTimeOffset> _readFroms = [];
+
+    public Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _events.AddRange(events.Select(e => (e, true)));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void PublishHidden(RevocationEvent e)
+    {
+        lock (_gate)
+        {
+            _events.Add((e, false));
+        }
+    }
+
+    public void RevealAll()
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < _events.Count; i++)
+            {
+                _events[i] = (_events[i].Event, true);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Reads);
+        if (BeforeRead is { } hook)
+        {
+            await hook();
+        }
+
+        lock (_gate)
+        {
+            _readFroms.Add(from);
+            var found = _events.Where(e => e.Visible && e.Event.PublishedAt >= from)
+                .Select(e => e.Event)
+                .OrderBy(e => e.PublishedAt)
+                .ToList();
+            return found;
+        }
+    }
+}

@@ -7,7 +7,7 @@ using ServerlessAuth.Users;
 
 namespace ServerlessAuth.UnitTests.Revocation;
 
-public sealed class TokenRevocationTests : IDisposable
+public sealed class TokenRevocationTests
 {
     private const string Revoked = "The token has been revoked.";
 
@@ -16,8 +16,6 @@ public sealed class TokenRevocationTests : IDisposable
         o.SessionIdleTimeout = TimeSpan.FromMinutes(2);
         o.AccessTokenLifetime = TimeSpan.FromMinutes(10);
     });
-
-    public void Dispose() => _harness.Dispose();
 
     private async Task<(UserAccount User, Session Session, IssuedAccessToken Token)> LoggedInAsync()
     {
@@ -148,9 +146,8 @@ public sealed class TokenRevocationTests : IDisposable
     public async Task Token_issued_after_global_logout_within_the_same_second_is_accepted()
     {
         // iat has whole seconds, TokensValidAfter does not: the check must not make a fresh token look older.
-        var options = Microsoft.Extensions.Options.Options.Create(_harness.Auth);
-        var sessions = new SessionService(_harness.Sessions, _harness.Users, _harness.SessionCutoff, options, _harness.Time);
-        var logout = new Logout.LogoutService(sessions, _harness.RevokedTokens, _harness.Validator, _harness.Revocation);
+        var sessions = _harness.SessionService;
+        var logout = _harness.Logout;
         var user = AuthHarness.NewUser();
         _harness.Users.Add(user);
         var first = await sessions.StartAsync(user, "browser", CancellationToken.None);

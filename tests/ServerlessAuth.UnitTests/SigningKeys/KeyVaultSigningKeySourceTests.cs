@@ -108,7 +108,7 @@ internal sealed class MockVault
 }
 
 /// <summary>The real <see cref="KeyVaultSigningKeySource"/> under the real <see cref="SigningKeyCache"/>.</summary>
-public sealed class KeyVaultSigningKeySourceTests : IDisposable
+public sealed class KeyVaultSigningKeySourceTests
 {
     private static readonly DateTimeOffset Start = AuthHarness.Start;
 
@@ -123,8 +123,6 @@ public sealed class KeyVaultSigningKeySourceTests : IDisposable
         _harness = new AuthHarness(h => source = new KeyVaultSigningKeySource(_vault.Client.Object, h.KeyOptionsAccessor, h.Time));
         _source = source!;
     }
-
-    public void Dispose() => _harness.Dispose();
 
     private SigningKeyCache Cache => _harness.Keys;
 

@@ -5,7 +5,7 @@ using ServerlessAuth.UnitTests.TestSupport;
 namespace ServerlessAuth.UnitTests.SigningKeys;
 
 /// <summary>The cache over a mocked source: which versions sign and validate, and when the source is called.</summary>
-public sealed class SigningKeyCacheTests : IDisposable
+public sealed class SigningKeyCacheTests
 {
     private const string SourceDescription = "Key Vault https://unit-vault.vault.azure.net/ secret 'jwt-signing-key'";
     private static readonly DateTimeOffset Start = AuthHarness.Start;
@@ -29,8 +29,6 @@ public sealed class SigningKeyCacheTests : IDisposable
             });
         _harness = new AuthHarness(_ => _source.Object);
     }
-
-    public void Dispose() => _harness.Dispose();
 
     private SigningKeyCache Cache => _harness.Keys;
 
@@ -222,7 +220,7 @@ public sealed class SigningKeyCacheTests : IDisposable
                 await gate.Task;
                 return (IReadOnlyList<SigningKeyVersion>)[Version(key, Start.AddDays(-1))];
             });
-        using var harness = new AuthHarness(_ => source.Object);
+        var harness = new AuthHarness(_ => source.Object);
 
         var callers = Enumerable.Range(0, 16).Select(_ => harness.Keys.GetAsync(CancellationToken.None).AsTask()).ToList();
         gate.SetResult();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
+using ServerlessAuth.Storage;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.UnitTests.Fakes;
@@ -17,7 +18,7 @@ namespace ServerlessAuth.UnitTests.TestSupport;
 /// The token services wired by hand over in-memory stores, a fake clock and a key cache. By default
 /// the keys come from an <see cref="InMemorySigningKeySource"/> holding one version, <see cref="Key"/>.
 /// </summary>
-public sealed class AuthHarness : IDisposable
+public sealed class AuthHarness
 {
     public static readonly DateTimeOffset Start = new(2030, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
@@ -25,7 +26,12 @@ public sealed class AuthHarness : IDisposable
     public const string Audience = "https://api.test.example";
 
     /// <param name="keySource">Builds the key source from the harness (its clock and key options); null: the in-memory one.</param>
-    public AuthHarness(Func<AuthHarness, ISigningKeySource>? keySource = null, Action<AuthOptions>? configure = null, Action<SigningKeyOptions>? configureKeys = null)
+    /// <param name="mode">Strict by default, so that tests of the table rules read the tables; replica tests pass Replica.</param>
+    public AuthHarness(
+        Func<AuthHarness, ISigningKeySource>? keySource = null,
+        Action<AuthOptions>? configure = null,
+        Action<SigningKeyOptions>? configureKeys = null,
+        RevocationMode mode = RevocationMode.Strict)
     {
         Auth = new AuthOptions { Issuer = Issuer, Audience = Audience, PasswordHashIterations = 1000 };
         configure?.Invoke(Auth);
@@ -46,11 +52,37 @@ public sealed class AuthHarness : IDisposable
         }
 
         var authOptions = Options.Create(Auth);
-        Keys = new SigningKeyCache(source, KeyOptionsAccessor, Time, NullLogger<SigningKeyCache>.Instance);
-        Revocation = new TokenRevocationCheck(RevokedTokens, Sessions, Users, SessionCutoff, authOptions, Time);
+        RevocationOptions.Mode = mode;
+        var revocationOptions = Options.Create(RevocationOptions);
+        Keys = new SigningKeyCache(source, KeyOptionsAccessor, Options.Create(Storage), Time, NullLogger<SigningKeyCache>.Instance);
+        Window = new RevocationWindow(authOptions, Options.Create(Storage));
+        Replica = new RevocationReplica(Window, revocationOptions, authOptions, Time);
+        Follower = new RevocationFeedFollower(Feed, Replica, Window, Keys, revocationOptions, Time, NullLogger<RevocationFeedFollower>.Instance);
+        Revocation = new TokenRevocationCheck(RevokedTokens, Sessions, Users, SessionCutoff, Replica, revocationOptions, authOptions, Time);
         TokenIssuer = new AccessTokenIssuer(Keys, authOptions, Time);
         Validator = new AccessTokenValidator(Keys, Revocation, authOptions, Time);
+        SessionService = new SessionService(Sessions, Users, SessionCutoff, Feed, authOptions, Time);
+        Logout = new Logout.LogoutService(SessionService, RevokedTokens, Validator, Revocation, Feed, Time);
     }
+
+    public StorageOptions Storage { get; } = new();
+
+    public RevocationOptions RevocationOptions { get; } = new();
+
+    public InMemoryRevocationFeed Feed { get; } = new();
+
+    public RevocationWindow Window { get; }
+
+    public RevocationReplica Replica { get; }
+
+    public RevocationFeedFollower Follower { get; }
+
+    public SessionService SessionService { get; }
+
+    public Logout.LogoutService Logout { get; }
+
+    /// <summary>One poll of the feed, as the background follower does every poll interval.</summary>
+    public Task PollAsync() => Follower.PollOnceAsync(CancellationToken.None);
 
     public FakeTimeProvider Time { get; } = new(Start);
 
@@ -135,6 +167,7 @@ public sealed class AuthHarness : IDisposable
             ["sid"] = sid,
             ["jti"] = NewTokenId(),
             ["iat"] = now,
+            ["auth_time"] = now,
             ["nbf"] = now,
             ["exp"] = now + (long)Auth.AccessTokenLifetime.TotalSeconds,
         };
@@ -146,6 +179,4 @@ public sealed class AuthHarness : IDisposable
     /// <summary>An HS256 token of the right shape signed with <paramref name="key"/>.</summary>
     public string Forge(TestKey key, JsonObject? payload = null) =>
         TokenForge.Hs256(TokenForge.Header(key.Id), payload ?? Payload(), key.Bytes);
-
-    public void Dispose() => Keys.Dispose();
 }

@@ -12,7 +12,7 @@ public sealed partial class AccessTokenIssuerTests
     [Fact]
     public async Task Header_is_HS256_at_jwt_with_the_current_key_version_as_kid()
     {
-        using var harness = new AuthHarness();
+        var harness = new AuthHarness();
         var (user, session) = await harness.AddUserWithSessionAsync();
 
         var issued = await harness.IssueAsync(user, session);
@@ -28,7 +28,7 @@ public sealed partial class AccessTokenIssuerTests
     [Fact]
     public async Task Claims_name_the_user_session_issuer_audience_and_lifetime()
     {
-        using var harness = new AuthHarness(configure: o => o.AccessTokenLifetime = TimeSpan.FromMinutes(5));
+        var harness = new AuthHarness(configure: o => o.AccessTokenLifetime = TimeSpan.FromMinutes(5));
         // A fractional second: the token carries whole seconds, and so must the returned claims.
         harness.Time.Advance(TimeSpan.FromMilliseconds(750));
         var (user, session) = await harness.AddUserWithSessionAsync("Alice");
@@ -58,7 +58,7 @@ public sealed partial class AccessTokenIssuerTests
     [Fact]
     public async Task Token_ids_are_unique_across_issues()
     {
-        using var harness = new AuthHarness();
+        var harness = new AuthHarness();
         var (user, session) = await harness.AddUserWithSessionAsync();
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -73,7 +73,7 @@ public sealed partial class AccessTokenIssuerTests
     [Fact]
     public async Task Issued_token_validates_to_the_claims_the_issuer_returned()
     {
-        using var harness = new AuthHarness();
+        var harness = new AuthHarness();
         var (user, session) = await harness.AddUserWithSessionAsync();
         var issued = await harness.IssueAsync(user, session);
 
@@ -86,7 +86,7 @@ public sealed partial class AccessTokenIssuerTests
     [Fact]
     public async Task After_rotation_the_newest_version_signs()
     {
-        using var harness = new AuthHarness();
+        var harness = new AuthHarness();
         var (user, session) = await harness.AddUserWithSessionAsync();
         var before = await harness.IssueAsync(user, session);
 

@@ -7,7 +7,7 @@ using ServerlessAuth.Users;
 
 namespace ServerlessAuth.UnitTests.Tokens;
 
-public sealed class AccessTokenValidatorTests : IDisposable
+public sealed class AccessTokenValidatorTests
 {
     private const string Malformed = "The token is malformed.";
     private const string BadSignature = "The token signature is invalid.";
@@ -16,8 +16,6 @@ public sealed class AccessTokenValidatorTests : IDisposable
     private const string MissingClaim = "The token lacks a required claim.";
 
     private readonly AuthHarness _harness = new();
-
-    public void Dispose() => _harness.Dispose();
 
     /// <summary>
     /// IdentityModel 8 reports a token whose alg is not in ValidAlgorithms as an invalid signature

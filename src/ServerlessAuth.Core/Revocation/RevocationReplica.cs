@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using ServerlessAuth.Tokens;
+
+namespace ServerlessAuth.Revocation;
+
+public enum ReplicaAnswer
+{
+    Accept,
+    Refuse,
+
+    /// <summary>A cutoff falls in the same second as the token's <c>auth_time</c>: only the tables can tell.</summary>
+    AskStorage,
+
+    /// <summary>The replica cannot prove it is current: refuse with 503.</summary>
+    Stale,
+}
+
+/// <summary>
+/// This instance's in-memory copy of the revocation state of the last <see cref="RevocationWindow.Retention"/>,
+/// fed by <see cref="RevocationFeedFollower"/>. Lookups take no lock and allocate nothing; only the
+/// follower writes.
+/// </summary>
+public sealed class RevocationReplica(RevocationWindow window, IOptions<RevocationOptions> options, IOptions<AuthOptions> auth, TimeProvider time)
+{
+    public const string TokenRevoked = "The token has been revoked.";
+    public const string SessionEnded = "The session has ended.";
+
+    // Values are the UTC ticks after which an entry can refuse nothing any more.
+    private readonly ConcurrentDictionary<string, long> _revokedTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _endedSessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Cutoff, long KeepUntil)> _userCutoffs = new(StringComparer.Ordinal);
+
+    // Event ids applied, with their publish ticks: the follower's alone, for de-duplicating re-reads.
+    private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _serviceCutoff = long.MinValue;
+    private long _currentAsOf = long.MinValue;
+
+    /// <summary>When the last completed poll began: the replica holds every event visible by then.</summary>
+    public DateTimeOffset? CurrentAsOf => Volatile.Read(ref _currentAsOf) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
+
+    public int TrackedCount => _revokedTokens.Count + _endedSessions.Count + _userCutoffs.Count;
+
+    public bool IsCurrent(DateTimeOffset now) =>
+        Volatile.Read(ref _currentAsOf) is var t && t != long.MinValue && now.UtcTicks - t <= options.Value.StalenessBound.Ticks;
+
+    /// <summary>A starting instance has not polled yet: wait for its first poll, at most one staleness bound.</summary>
+    public async ValueTask WaitForFirstSyncAsync(CancellationToken cancellationToken)
+    {
+        if (!_firstSync.Task.IsCompleted)
+        {
+            try
+            {
+                await _firstSync.Task.WaitAsync(options.Value.StalenessBound, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Answered by IsCurrent: still stale.
+            }
+        }
+    }
+
+    public ReplicaAnswer Check(AccessTokenClaims claims, out string? refusal)
+    {
+        refusal = null;
+        if (!IsCurrent(time.GetUtcNow()))
+        {
+            return ReplicaAnswer.Stale;
+        }
+
+        if (_revokedTokens.ContainsKey(claims.TokenId))
+        {
+            refusal = TokenRevoked;
+            return ReplicaAnswer.Refuse;
+        }
+
+        if (_endedSessions.ContainsKey(claims.SessionId))
+        {
+            refusal = SessionEnded;
+            return ReplicaAnswer.Refuse;
+        }
+
+        var cutoff = Volatile.Read(ref _serviceCutoff);
+        if (_userCutoffs.TryGetValue(claims.Subject, out var user) && user.Cutoff > cutoff)
+        {
+            cutoff = user.Cutoff;
+        }
+
+        if (cutoff == long.MinValue)
+        {
+            return ReplicaAnswer.Accept;
+        }
+
+        // auth_time has whole seconds: a session begun in the cutoff's own second may be either side of it.
+        var cutoffSecond = new DateTimeOffset(cutoff, TimeSpan.Zero).ToUnixTimeSeconds();
+        var sessionSecond = claims.AuthTime.ToUnixTimeSeconds();
+        if (sessionSecond < cutoffSecond)
+        {
+            refusal = SessionEnded;
+            return ReplicaAnswer.Refuse;
+        }
+
+        return sessionSecond == cutoffSecond ? ReplicaAnswer.AskStorage : ReplicaAnswer.Accept;
+    }
+
+    /// <summary>
+    /// Applies one poll's events (each at most once) and marks the replica current as of
+    /// <paramref name="pollStartedAt"/>. Entries that can refuse nothing any more are dropped.
+    /// </summary>
+    /// <returns>Whether a new signing-key event was among them.</returns>
+    public bool Apply(IEnumerable<RevocationEvent> events, DateTimeOffset pollStartedAt)
+    {
+        var keysChanged = false;
+        var retention = window.Retention;
+        foreach (var e in events)
+        {
+            if (!_applied.TryAdd(e.Id, e.PublishedAt.UtcTicks))
+            {
+                continue;
+            }
+
+            var keepUntil = (e.PublishedAt + retention).UtcTicks;
+            switch (e.Kind)
+            {
+                case RevocationEventKind.TokenRevoked when e.TokenId is not null && e.Instant is { } expires:
+                    _revokedTokens[e.TokenId] = (expires + auth.Value.ClockSkew).UtcTicks;
+                    break;
+                case RevocationEventKind.SessionEnded when e.SessionId is not null:
+                    _endedSessions[e.SessionId] = keepUntil;
+                    break;
+                case RevocationEventKind.UserCutoff when e.Subject is not null && e.Instant is { } instant:
+                    _userCutoffs.AddOrUpdate(e.Subject, (instant.UtcTicks, keepUntil),
+                        (_, old) => (Math.Max(old.Cutoff, instant.UtcTicks), Math.Max(old.KeepUntil, keepUntil)));
+                    break;
+                case RevocationEventKind.ServiceCutoff when e.Instant is { } instant:
+                    // Kept for good: one value, and refusing sessions begun before it is always right.
+                    if (instant.UtcTicks > _serviceCutoff)
+                    {
+                        Volatile.Write(ref _serviceCutoff, instant.UtcTicks);
+                    }
+
+                    break;
+                case RevocationEventKind.SigningKeysChanged:
+                    keysChanged = true;
+                    break;
+            }
+        }
+
+        Prune(pollStartedAt);
+        Volatile.Write(ref _currentAsOf, pollStartedAt.UtcTicks);
+        _firstSync.TrySetResult();
+        return keysChanged;
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        var ticks = now.UtcTicks;
+        Remove(_revokedTokens, ticks);
+        Remove(_endedSessions, ticks);
+        foreach (var (subject, value) in _userCutoffs)
+        {
+            if (value.KeepUntil < ticks)
+            {
+                _userCutoffs.TryRemove(new KeyValuePair<string, (long, long)>(subject, value));
+            }
+        }
+
+        // Ids are needed only while the next polls may read their events again.
+        var forgetBefore = (now - window.Overlap - options.Value.StalenessBound).UtcTicks;
+        foreach (var (id, published) in _applied)
+        {
+            if (published < forgetBefore)
+            {
+                _applied.Remove(id);
+            }
+        }
+
+        static void Remove(ConcurrentDictionary<string, long> entries, long now)
+        {
+            foreach (var (key, keepUntil) in entries)
+            {
+                if (keepUntil < now)
+                {
+                    entries.TryRemove(new KeyValuePair<string, long>(key, keepUntil));
+                }
+            }
+        }
+    }
+}
