@@ -95,8 +95,9 @@ public sealed class LogoutService(
             return presented.Session.UserId;
         }
 
-        // The signature was checked already; only the revocation state is left to read.
-        if (token is not null && await revocation.FindRefusalAsync(token, cancellationToken) is null)
+        // The signature was checked already; only the revocation state is left to read, from the tables
+        // (a replica may not have seen a logout of a moment ago).
+        if (token is not null && await revocation.FindRefusalInTablesAsync(token, cancellationToken) is null)
         {
             return token.Subject;
         }

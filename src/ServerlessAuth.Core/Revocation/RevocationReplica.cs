@@ -28,7 +28,8 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
 
     // Values are the UTC ticks after which an entry can refuse nothing any more.
     private readonly ConcurrentDictionary<string, long> _revokedTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _endedSessions = new(StringComparer.Ordinal);
+    // By (sub, sid), as the token carries them: an event naming a session under the wrong user ends nothing.
+    private readonly ConcurrentDictionary<(string Subject, string SessionId), long> _endedSessions = new();
     private readonly ConcurrentDictionary<string, (long Cutoff, long KeepUntil)> _userCutoffs = new(StringComparer.Ordinal);
 
     // Event ids applied, with their publish ticks: the follower's alone, for de-duplicating re-reads.
@@ -75,7 +76,7 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
             return ReplicaAnswer.Refuse;
         }
 
-        if (_endedSessions.ContainsKey(claims.SessionId))
+        if (_endedSessions.ContainsKey((claims.Subject, claims.SessionId)))
         {
             refusal = SessionEnded;
             return ReplicaAnswer.Refuse;
@@ -126,8 +127,8 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
                 case RevocationEventKind.TokenRevoked when e.TokenId is not null && e.Instant is { } expires:
                     _revokedTokens[e.TokenId] = (expires + auth.Value.ClockSkew).UtcTicks;
                     break;
-                case RevocationEventKind.SessionEnded when e.SessionId is not null:
-                    _endedSessions[e.SessionId] = keepUntil;
+                case RevocationEventKind.SessionEnded when e.Subject is not null && e.SessionId is not null:
+                    _endedSessions[(e.Subject, e.SessionId)] = keepUntil;
                     break;
                 case RevocationEventKind.UserCutoff when e.Subject is not null && e.Instant is { } instant:
                     _userCutoffs.AddOrUpdate(e.Subject, (instant.UtcTicks, keepUntil),
@@ -176,13 +177,14 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
             }
         }
 
-        static void Remove(ConcurrentDictionary<string, long> entries, long now)
+        static void Remove<TKey>(ConcurrentDictionary<TKey, long> entries, long now)
+            where TKey : notnull
         {
             foreach (var (key, keepUntil) in entries)
             {
                 if (keepUntil < now)
                 {
-                    entries.TryRemove(new KeyValuePair<string, long>(key, keepUntil));
+                    entries.TryRemove(new KeyValuePair<TKey, long>(key, keepUntil));
                 }
             }
         }

@@ -28,7 +28,7 @@ public sealed class TokenRevocationCheck(
     {
         if (revocationOptions.Value.Mode == RevocationMode.Strict)
         {
-            return await ReadTablesAsync(claims, cancellationToken);
+            return await FindRefusalInTablesAsync(claims, cancellationToken);
         }
 
         var answer = replica.Check(claims, out var refusal);
@@ -41,14 +41,15 @@ public sealed class TokenRevocationCheck(
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
-            ReplicaAnswer.AskStorage => await ReadTablesAsync(claims, cancellationToken),
+            ReplicaAnswer.AskStorage => await FindRefusalInTablesAsync(claims, cancellationToken),
             _ => throw new StorageUnavailableException(replica.CurrentAsOf is { } asOf
                 ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {revocationOptions.Value.StalenessBound.TotalSeconds:0.#} s): the feed cannot be read."
                 : "The revocation feed has not been read yet."),
         };
     }
 
-    private async Task<string?> ReadTablesAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    /// <summary>The source of truth, whatever the mode: for write paths such as logout, which must not act on a lagging replica.</summary>
+    public async Task<string?> FindRefusalInTablesAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
     {
         var revokedTask = revokedTokens.IsRevokedAsync(claims.TokenId, claims.ExpiresAt, cancellationToken);
         var sessionTask = sessions.FindAsync(claims.Subject, claims.SessionId, cancellationToken);

@@ -108,6 +108,38 @@ public sealed class AuthApiClient(HttpClient client)
         return Client.SendAsync(request);
     }
 
+    /// <summary>
+    /// How soon a revocation must be seen by every instance of a test host (Replica mode, 200 ms polls):
+    /// a bound against a hang on a loaded machine, not a measurement (docs/benchmarks.md has those).
+    /// </summary>
+    public static readonly TimeSpan RevocationBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// /me refuses the token as invalid_token within <see cref="RevocationBound"/>; until then it may
+    /// only still accept it (200), never answer anything else.
+    /// </summary>
+    public async Task<TimeSpan> AssertRefusedWithinBoundAsync(string accessToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using var me = await MeAsync(accessToken);
+            if (me.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                await Responses.AssertInvalidTokenAsync(me);
+                return watch.Elapsed;
+            }
+
+            Assert.Equal(System.Net.HttpStatusCode.OK, me.StatusCode);
+            if (watch.Elapsed > RevocationBound)
+            {
+                Assert.Fail($"The token was still accepted {RevocationBound.TotalSeconds:0.#} s after it was revoked.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public Task<HttpResponseMessage> HealthAsync() => Client.GetAsync("api/health");
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) =>

@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessAuth.Revocation;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Users;
 using ServerlessAuth.WebHost;
@@ -82,6 +83,10 @@ public sealed class AuthHost : IAsyncDisposable
             ["Auth:AccessTokenLifetime"] = TestSettings.AccessTokenLifetime.ToString("c", CultureInfo.InvariantCulture),
             ["Auth:SessionIdleTimeout"] = TestSettings.SessionIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
             ["Auth:SessionAbsoluteLifetime"] = TestSettings.SessionAbsoluteLifetime.ToString("c", CultureInfo.InvariantCulture),
+            // Fast polls keep propagation waits short; a generous staleness bound keeps a busy CI machine
+            // from refusing tokens between polls (the staleness tests set their own).
+            ["Revocation:PollInterval"] = "00:00:00.200",
+            ["Revocation:StalenessBound"] = "00:00:20",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
@@ -155,6 +160,18 @@ public sealed class AuthHost : IAsyncDisposable
             Settings = settings ?? new Dictionary<string, string>(),
         });
 
+    /// <summary>
+    /// Waits until this host's revocation replica has completed a poll that began after this call:
+    /// from then on it refuses everything revoked before the call (Replica mode).
+    /// </summary>
+    public Task CaughtUpAsync()
+    {
+        var replica = Service<RevocationReplica>();
+        var since = DateTimeOffset.UtcNow;
+        return Eventually.HoldsAsync(() => Task.FromResult(replica.CurrentAsOf >= since), AuthApiClient.RevocationBound,
+            "the revocation replica polls the feed", TimeSpan.FromMilliseconds(20));
+    }
+
     /// <summary>This host's own origin, as a browser on its pages would send it.</summary>
     public string Origin => BaseAddress.GetLeftPart(UriPartial.Authority);
 
@@ -208,8 +225,8 @@ public sealed class HostFixture(AzuriteFixture azurite) : IAsyncLifetime
     }
 }
 
-/// <summary>Two instances on the same storage and table prefix, as two scaled-out instances in Azure.</summary>
-public sealed class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
+/// <summary>Two instances on the same storage and table prefix, as two scaled-out instances in Azure (Replica mode).</summary>
+public class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
 {
     private AuthHost? _a;
     private AuthHost? _b;
@@ -218,11 +235,13 @@ public sealed class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     public AuthHost B => _b ?? throw new InvalidOperationException("Host B has not started.");
 
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         var prefix = AzuriteFixture.NewTablePrefix();
-        _a = await AuthHost.StartAsync(azurite.ConnectionString, prefix, addSigningKey: true);
-        _b = await AuthHost.StartAsync(azurite.ConnectionString, prefix, addSigningKey: false);
+        _a = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { TablePrefix = prefix, Settings = Settings });
+        _b = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { TablePrefix = prefix, AddSigningKey = false, Settings = Settings });
     }
 
     public async Task DisposeAsync()
@@ -237,6 +256,12 @@ public sealed class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
             await _a.DisposeAsync();
         }
     }
+}
+
+/// <summary>Two instances in Strict mode: every protected request reads the tables.</summary>
+public sealed class StrictTwoHostsFixture(AzuriteFixture azurite) : TwoHostsFixture(azurite)
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Revocation:Mode"] = "Strict" };
 }
 
 /// <summary>

@@ -69,6 +69,9 @@ public sealed class ConcurrencyTests(HostFixture fixture) : IClassFixture<HostFi
             Assert.True(body.GetProperty("tokenRevoked").GetBoolean());
         }));
 
+        // Replica mode: the refusals hold once the instance has polled the feed since the logouts.
+        await fixture.Host.CaughtUpAsync();
+
         // Meanwhile-style traffic on the kept sessions, in parallel with the checks of the ended ones.
         await Task.WhenAll(
             Task.WhenAll(ended.SelectMany(cookie => tokensOf[cookie]).Select(async token =>
@@ -114,7 +117,8 @@ public sealed class ConcurrencyTests(HostFixture fixture) : IClassFixture<HostFi
 
         await Task.WhenAll(racing);
 
-        // Afterwards: every token ever issued is refused, and every session is ended.
+        // Afterwards (once the replica has polled): every token ever issued is refused, and every session is ended.
+        await fixture.Host.CaughtUpAsync();
         await Task.WhenAll(tokensOf.Values.SelectMany(t => t).Select(async token =>
         {
             using var response = await RecordAsync("me after global", Api.MeAsync(token));

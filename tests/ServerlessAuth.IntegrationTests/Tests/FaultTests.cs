@@ -12,7 +12,9 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary>
 /// Storage outages, on an Azurite of this collection's own (stopped and started here; its in-memory
-/// data is lost each time). Hosts bound every storage call by 2 s, so an outage answers fast.
+/// data is lost each time). Hosts bound every storage call by 2 s, so an outage answers fast. They run
+/// in Strict mode, where every protected request reads the tables; Replica mode's outage behaviour
+/// (refuse once stale) is in <see cref="RevocationFeedTests"/>.
 /// <para>
 /// The signing key versions stay cached in the host (refresh interval: the default minute), so during
 /// and right after an outage the host keeps signing and validating with the version it loaded before.
@@ -24,6 +26,7 @@ public sealed class FaultTests(AzuriteFixture azurite)
     private static readonly Dictionary<string, string> ShortTimeout = new()
     {
         ["AuthStorage:OperationTimeout"] = "00:00:02",
+        ["Revocation:Mode"] = "Strict",
     };
 
     private async Task<AuthHost> StartHostAsync()

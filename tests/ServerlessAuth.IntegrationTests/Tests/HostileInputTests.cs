@@ -82,6 +82,7 @@ public sealed class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
             ["sid"] = JsonSerializer.Serialize(SessionId),
             ["jti"] = JsonSerializer.Serialize(Jwt.ToBase64Url(RandomNumberGenerator.GetBytes(16))),
             ["iat"] = now.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["auth_time"] = now.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["nbf"] = now.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["exp"] = (now + 300).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

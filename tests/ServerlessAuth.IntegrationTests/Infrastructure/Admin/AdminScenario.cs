@@ -124,11 +124,8 @@ public static class AdminHttp
     }
 
     /// <summary>The token is refused by /me (401 invalid_token).</summary>
-    public static async Task AssertTokenRefusedAsync(AuthApiClient api, string accessToken)
-    {
-        using var response = await api.MeAsync(accessToken);
-        await Responses.AssertInvalidTokenAsync(response);
-    }
+    public static Task AssertTokenRefusedAsync(AuthApiClient api, string accessToken) =>
+        api.AssertRefusedWithinBoundAsync(accessToken);
 
     /// <summary>The cookie still buys tokens and its earlier token is still accepted.</summary>
     public static async Task AssertSessionWorksAsync(AuthApiClient api, HttpSession session)

@@ -47,12 +47,16 @@ public sealed class ExpiredRecordPurgerTests(AzuriteFixture azurite)
             current.Add((await rows.RevokeAsync(expiresAt), expiresAt));
         }
 
-        // A real token, denylisted without ending its session: only the denylist refuses it.
+        // A real token, revoked as logout does (feed event, then denylist) without ending its session:
+        // only the revocation refuses it.
         var user = await scenario.Host.AddUserAsync();
         var session = await AdminHttp.LoginAsync(scenario.Api, user.Username, TestSettings.Password);
         var payload = Jwt.Decode(session.AccessToken).Payload;
         var realExpiry = DateTimeOffset.FromUnixTimeSeconds(payload.GetProperty("exp").GetInt64());
-        await scenario.Host.Service<Revocation.IRevokedTokenStore>().RevokeAsync(payload.GetProperty("jti").GetString()!, realExpiry, CancellationToken.None);
+        var jti = payload.GetProperty("jti").GetString()!;
+        await scenario.Host.Service<Revocation.IRevocationFeed>().PublishAsync(
+            [Revocation.RevocationEvent.TokenRevoked(jti, realExpiry, DateTimeOffset.UtcNow)], CancellationToken.None);
+        await scenario.Host.Service<Revocation.IRevokedTokenStore>().RevokeAsync(jti, realExpiry, CancellationToken.None);
         await AdminHttp.AssertTokenRefusedAsync(scenario.Api, session.AccessToken);
 
         var result = await scenario.Host.Service<ExpiredRecordPurger>().PurgeAsync(CancellationToken.None);
