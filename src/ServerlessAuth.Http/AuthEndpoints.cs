@@ -50,7 +50,7 @@ public static partial class AuthEndpoints
             if (user is null)
             {
                 await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
-                return Problems.InvalidCredentials();
+                return Problems.InvalidCredentials(context);
             }
 
             if (hasFailures)
@@ -75,7 +75,7 @@ public static partial class AuthEndpoints
             if (active is null)
             {
                 SessionCookie.Clear(context.Response);
-                return Problems.NoSession();
+                return Problems.NoSession(context);
             }
 
             var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
@@ -243,6 +243,11 @@ public static partial class AuthEndpoints
                         return Fail(Problems.BadRequest("The form body is malformed."));
                     }
 
+                    if (Repeated(form, "username", "password", "returnUrl") is { } repeated)
+                    {
+                        return Fail(Problems.RepeatedField(repeated));
+                    }
+
                     (username, password, returnUrl) = (Single(form, "username"), Single(form, "password"), Single(form, "returnUrl"));
                     if (returnUrl is not null && !ReturnUrls.IsLocal(returnUrl))
                     {
@@ -309,7 +314,11 @@ public static partial class AuthEndpoints
         }
     }
 
-    /// <summary>A field given once; a repeated field is treated as absent rather than guessed at.</summary>
+    /// <summary>A field given once, or null; callers refuse repeated fields first (see <see cref="Repeated"/>).</summary>
     private static string? Single(Dictionary<string, StringValues> form, string key) =>
         form.TryGetValue(key, out var values) && values.Count == 1 ? values[0] : null;
+
+    /// <summary>The first of the keys given more than once, or null.</summary>
+    private static string? Repeated(Dictionary<string, StringValues> form, params string[] keys) =>
+        keys.FirstOrDefault(key => form.TryGetValue(key, out var values) && values.Count > 1);
 }
