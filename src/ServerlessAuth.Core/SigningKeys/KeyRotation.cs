@@ -52,6 +52,13 @@ public sealed class KeyRotation(
             return new DisableOutcome(false, false, $"No version {versionId} in {keys.Description}.");
         }
 
+        if (!target.Enabled)
+        {
+            // Nothing to do, and no new deadline: instances dropped it at their first key refresh after it was disabled.
+            return new DisableOutcome(true, false,
+                $"{versionId} was already disabled; nothing changed. Each instance refuses tokens signed with it from its first key refresh after it was disabled (at most one refresh interval later).");
+        }
+
         if (!versions.Any(v => v.Id != versionId && v.IsUsableAt(now)))
         {
             return new DisableOutcome(true, true,
@@ -64,7 +71,7 @@ public sealed class KeyRotation(
         var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);
         var safeAfter = successor?.CreatedOn + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
         var note = safeAfter is { } at && at > now
-            ? $" Tokens signed with it before {at.UtcDateTime:u} may still be unexpired: they are now refused."
+            ? $" Tokens signed with it may stay unexpired until {at.UtcDateTime:u}; each instance refuses them from its next key refresh."
             : "";
         return new DisableOutcome(true, false, $"Disabled {versionId}. Instances stop accepting it within the key refresh interval.{note}");
     }

@@ -88,6 +88,18 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
 
         var disabled = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
         Assert.Contains($"Disabled {original}", disabled.StandardOutput, StringComparison.Ordinal);
+        // Refusal follows the key refresh, so no message may say "now".
+        Assert.Contains("each instance refuses them from its next key refresh", disabled.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("now refused", disabled.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(
+            [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "disabled", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+
+        // Again: nothing changes, and no new deadline is announced.
+        var again = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
+        Assert.StartsWith($"{original} was already disabled; nothing changed.", again.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Disabled {original}", again.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpired", again.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(
             [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "disabled", Signs: false)],
             ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
