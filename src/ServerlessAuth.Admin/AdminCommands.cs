@@ -42,15 +42,14 @@ internal static class AdminCommands
         var usersUnlock = new Command("unlock", "Clear a username's failed-login count and lockout.") { username };
         usersUnlock.SetAction((parse, ct) => RunAsync(error, async services =>
         {
-            var name = parse.GetValue(username)!;
-            if (!Usernames.TryNormalize(name, out var normalized, out var nameError))
+            // Same rule as every other command: an unknown name is an error, not a silent success.
+            if (await FindUserAsync(services, error, parse.GetValue(username)!, ct) is not { } user)
             {
-                error.WriteLine(nameError);
                 return 1;
             }
 
-            await services.GetRequiredService<AccountLockout>().ResetAsync(normalized, ct);
-            output.WriteLine($"Unlocked {name}.");
+            await services.GetRequiredService<AccountLockout>().ResetAsync(user.NormalizedUsername, ct);
+            output.WriteLine($"Unlocked {user.Username}.");
             return 0;
         }));
 
@@ -166,6 +165,7 @@ internal static class AdminCommands
         }
     }
 
+    /// <summary>The one rule for a name that is no user: every command prints this and exits with 1.</summary>
     private static async Task<UserAccount?> FindUserAsync(IServiceProvider services, TextWriter error, string name, CancellationToken ct)
     {
         var user = await services.GetRequiredService<UserAdministration>().FindAsync(name, ct);
