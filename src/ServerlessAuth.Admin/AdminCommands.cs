@@ -147,12 +147,24 @@ internal static class AdminCommands
 
     public static async Task<int> RunAsync(TextWriter error, Func<IServiceProvider, Task<int>> action)
     {
+        var settings = SettingsSearch.FromWorkingDirectory();
         try
         {
-            using var host = AdminHost.Build();
+            using var host = AdminHost.Build(settings);
             return await action(host.Services);
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException or Microsoft.Extensions.Options.OptionsValidationException or Azure.RequestFailedException)
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            if (settings.Found is null)
+            {
+                // The likelier cause of a missing setting: the settings file was not where the CLI looked.
+                error.WriteLine(settings.Describe());
+            }
+
+            return 2;
+        }
+        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException or Azure.RequestFailedException)
         {
             error.WriteLine($"error: {ex.Message}");
             return 2;
