@@ -17,6 +17,7 @@ public sealed class KeyRotation(
     ISigningKeyAdministration keys,
     SessionService sessions,
     IOptions<AuthOptions> authOptions,
+    IOptions<SigningKeyOptions> keyOptions,
     TimeProvider time)
 {
     public async Task<RotationOutcome> RotateAsync(bool emergency, bool endSessions, CancellationToken cancellationToken)
@@ -67,9 +68,10 @@ public sealed class KeyRotation(
 
         await keys.DisableAsync(versionId, cancellationToken);
 
-        // Tokens signed with the target may live until the newest successor has been current for a full token lifetime.
+        // Instances sign with the target until their first refresh after the newest successor appeared;
+        // such a token is accepted for its lifetime plus the clock skew.
         var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);
-        var safeAfter = successor?.CreatedOn + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
+        var safeAfter = successor?.CreatedOn + keyOptions.Value.RefreshInterval + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
         var note = safeAfter is { } at && at > now
             ? $" Tokens signed with it may stay unexpired until {at.UtcDateTime:u}; each instance refuses them from its next key refresh."
             : "";
