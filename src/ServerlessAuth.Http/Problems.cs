@@ -9,7 +9,7 @@ namespace ServerlessAuth.Http;
 public static class Problems
 {
     /// <summary>
-    /// The challenge of the login and token 401s (RFC 9110 11.6.1 needs one). Credentials here are a
+    /// The challenge of the login and token 401s (RFC 9110 15.5.2: every 401 has one). Credentials here are a
     /// password posted to the login endpoint, which sets the session cookie; a scheme of its own keeps
     /// browsers from showing a Basic dialog.
     /// </summary>
@@ -77,7 +77,7 @@ public static class Problems
     private static IResult Problem(int status, string code, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeFor(status), extensions: new Dictionary<string, object?> { ["code"] = code });
 
-    // ASP.NET Core fills in the RFC 9110 section for most statuses; these are defined elsewhere.
+    // ASP.NET Core fills in the RFC 9110 section for most statuses, but not for 429 (RFC 6585).
     private static string? TypeFor(int status) => status switch
     {
         StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
