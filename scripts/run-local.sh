@@ -15,7 +15,7 @@ TABLE_PORT=10002
 if ! (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null; then
   mkdir -p .azurite
   node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT \
-    --location .azurite --skipApiVersionCheck --silent &
+    --location .azurite --skipApiVersionCheck --silent --disableTelemetry &
   AZURITE_PID=$!
   trap 'kill $AZURITE_PID 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
@@ -28,9 +28,8 @@ export DOTNET_ENVIRONMENT=Development
 for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do dotnet build "$project" -v quiet -nologo; done
 admin() { dotnet run --no-build --project src/ServerlessAuth.Admin -- "$@"; }
 admin setup
-if printf '%s\n' "$DEMO_PASSWORD" | admin users add "$DEMO_USER" 2>/dev/null; then :; else
-  echo "User $DEMO_USER already exists."
-fi
+. scripts/demo-user.sh
+add_demo_user "$DEMO_USER" "$DEMO_PASSWORD"
 echo "Demo user: $DEMO_USER / $DEMO_PASSWORD"
 echo "Serving https://localhost:7071/api (Ctrl+C to stop)"
 dotnet run --no-build --project src/ServerlessAuth.WebHost --launch-profile ServerlessAuth.WebHost

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, integration (starts its own Azurite), infrastructure (Bicep build + lint).
-# Installs what it needs: Azurite from package-lock.json, NuGet packages (incl. the Bicep CLI) by restore.
+# Installs what it needs: Azurite from package-lock.json (npm ci, skipped when node_modules already
+# matches it, unless CI=true), NuGet packages (incl. the Bicep CLI) by restore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci takes minutes: skip it when node_modules was installed from these very package files (CI always installs).
+lock_hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+stamp=node_modules/.serverlessauth-lock.sha256
+if [ "${CI:-}" = "true" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
 dotnet restore ServerlessAuth.sln
 dotnet build ServerlessAuth.sln --no-restore -c Release
 

@@ -42,15 +42,14 @@ internal static class AdminCommands
         var usersUnlock = new Command("unlock", "Clear a username's failed-login count and lockout.") { username };
         usersUnlock.SetAction((parse, ct) => RunAsync(error, async services =>
         {
-            var name = parse.GetValue(username)!;
-            if (!Usernames.TryNormalize(name, out var normalized, out var nameError))
+            // Same rule as every other command: an unknown name is an error, not a silent success.
+            if (await FindUserAsync(services, error, parse.GetValue(username)!, ct) is not { } user)
             {
-                error.WriteLine(nameError);
                 return 1;
             }
 
-            await services.GetRequiredService<AccountLockout>().ResetAsync(normalized, ct);
-            output.WriteLine($"Unlocked {name}.");
+            await services.GetRequiredService<AccountLockout>().ResetAsync(user.NormalizedUsername, ct);
+            output.WriteLine($"Unlocked {user.Username}.");
             return 0;
         }));
 
@@ -148,12 +147,24 @@ internal static class AdminCommands
 
     public static async Task<int> RunAsync(TextWriter error, Func<IServiceProvider, Task<int>> action)
     {
+        var settings = SettingsSearch.FromWorkingDirectory();
         try
         {
-            using var host = AdminHost.Build();
+            using var host = AdminHost.Build(settings);
             return await action(host.Services);
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException or Microsoft.Extensions.Options.OptionsValidationException or Azure.RequestFailedException)
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            if (settings.Found is null)
+            {
+                // The likelier cause of a missing setting: the settings file was not where the CLI looked.
+                error.WriteLine(settings.Describe());
+            }
+
+            return 2;
+        }
+        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException or Azure.RequestFailedException)
         {
             error.WriteLine($"error: {ex.Message}");
             return 2;
@@ -166,6 +177,7 @@ internal static class AdminCommands
         }
     }
 
+    /// <summary>The one rule for a name that is no user: every command prints this and exits with 1.</summary>
     private static async Task<UserAccount?> FindUserAsync(IServiceProvider services, TextWriter error, string name, CancellationToken ct)
     {
         var user = await services.GetRequiredService<UserAdministration>().FindAsync(name, ct);

@@ -50,7 +50,7 @@ public static partial class AuthEndpoints
             if (user is null)
             {
                 await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
-                return Problems.InvalidCredentials();
+                return Problems.InvalidCredentials(context);
             }
 
             if (hasFailures)
@@ -75,7 +75,7 @@ public static partial class AuthEndpoints
             if (active is null)
             {
                 SessionCookie.Clear(context.Response);
-                return Problems.NoSession();
+                return Problems.NoSession(context);
             }
 
             var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
@@ -94,7 +94,11 @@ public static partial class AuthEndpoints
 
             var outcome = await services.GetRequiredService<LogoutService>()
                 .LogoutAsync(input.Scope, SessionCookie.Read(context.Request), BearerToken.Read(context.Request), ct);
-            SessionCookie.Clear(context.Response);
+            if (input.Scope != LogoutScope.Others)
+            {
+                // "others" keeps this session, so its cookie must stay too.
+                SessionCookie.Clear(context.Response);
+            }
 
             return input.IsForm
                 ? SeeOther(context, ReturnUrls.Default)
@@ -243,6 +247,11 @@ public static partial class AuthEndpoints
                         return Fail(Problems.BadRequest("The form body is malformed."));
                     }
 
+                    if (Repeated(form, "username", "password", "returnUrl") is { } repeated)
+                    {
+                        return Fail(Problems.RepeatedField(repeated));
+                    }
+
                     (username, password, returnUrl) = (Single(form, "username"), Single(form, "password"), Single(form, "returnUrl"));
                     if (returnUrl is not null && !ReturnUrls.IsLocal(returnUrl))
                     {
@@ -272,7 +281,6 @@ public static partial class AuthEndpoints
     {
         public static async Task<LogoutInput> ReadAsync(HttpRequest request, CancellationToken ct)
         {
-            var scopeText = request.Query["scope"].Count > 1 ? "(repeated)" : request.Query["scope"].ToString();
             var body = await RequestBody.ReadAsync(request, ct);
             var isForm = body.Kind == RequestBody.Kind.Form;
             if (body.Error is not null)
@@ -280,15 +288,28 @@ public static partial class AuthEndpoints
                 return new LogoutInput(LogoutScope.Local, isForm, body.Error);
             }
 
+            if (request.Query["scope"].Count > 1)
+            {
+                return new LogoutInput(LogoutScope.Local, isForm, Problems.RepeatedField("scope"));
+            }
+
+            var queryText = request.Query["scope"].ToString();
+            string? bodyText = null;
             try
             {
                 if (body.Kind == RequestBody.Kind.Json && body.Bytes.Length > 0)
                 {
-                    scopeText = body.ReadJson<LogoutRequest>()?.Scope ?? scopeText;
+                    bodyText = body.ReadJson<LogoutRequest>()?.Scope;
                 }
                 else if (isForm)
                 {
-                    scopeText = Single(await body.ReadFormAsync(), "scope") ?? scopeText;
+                    var form = await body.ReadFormAsync();
+                    if (Repeated(form, "scope") is { } repeated)
+                    {
+                        return new LogoutInput(LogoutScope.Local, isForm, Problems.RepeatedField(repeated));
+                    }
+
+                    bodyText = Single(form, "scope");
                 }
             }
             catch (Exception ex) when (ex is JsonException or InvalidDataException or InvalidOperationException or DecoderFallbackException)
@@ -296,6 +317,13 @@ public static partial class AuthEndpoints
                 return new LogoutInput(LogoutScope.Local, isForm, Problems.BadRequest("The body is malformed; send {\"scope\":\"local|others|global\"} or nothing."));
             }
 
+            // Never choose between two different scopes: a caller must not believe a global logout happened when it did not.
+            if (!string.IsNullOrEmpty(queryText) && !string.IsNullOrEmpty(bodyText) && !string.Equals(queryText, bodyText, StringComparison.Ordinal))
+            {
+                return new LogoutInput(LogoutScope.Local, isForm, Problems.BadRequest("The query and the body give different scopes; give the scope once, or the same in both."));
+            }
+
+            var scopeText = string.IsNullOrEmpty(bodyText) ? queryText : bodyText;
             LogoutScope? scope = scopeText switch
             {
                 null or "" or "local" => LogoutScope.Local,
@@ -309,7 +337,11 @@ public static partial class AuthEndpoints
         }
     }
 
-    /// <summary>A field given once; a repeated field is treated as absent rather than guessed at.</summary>
+    /// <summary>A field given once, or null; callers refuse repeated fields first (see <see cref="Repeated"/>).</summary>
     private static string? Single(Dictionary<string, StringValues> form, string key) =>
         form.TryGetValue(key, out var values) && values.Count == 1 ? values[0] : null;
+
+    /// <summary>The first of the keys given more than once, or null.</summary>
+    private static string? Repeated(Dictionary<string, StringValues> form, params string[] keys) =>
+        keys.FirstOrDefault(key => form.TryGetValue(key, out var values) && values.Count > 1);
 }

@@ -8,14 +8,30 @@ namespace ServerlessAuth.Http;
 /// </summary>
 public static class Problems
 {
-    public static IResult InvalidCredentials() =>
-        Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Login failed", "The username or password is incorrect.");
+    /// <summary>
+    /// The challenge of the login and token 401s (RFC 9110 15.5.2: every 401 has one). Credentials here are a
+    /// password posted to the login endpoint, which sets the session cookie; a scheme of its own keeps
+    /// browsers from showing a Basic dialog.
+    /// </summary>
+    public const string SessionChallenge = "Cookie realm=\"serverlessauth\", form-action=\"/api/auth/login\", cookie-name=\"" + SessionCookie.Name + "\"";
 
-    public static IResult NoSession() =>
-        Problem(StatusCodes.Status401Unauthorized, "no_session", "No active session", "Log in to get a session.");
+    public static IResult InvalidCredentials(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = SessionChallenge;
+        return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Login failed", "The username or password is incorrect.");
+    }
+
+    public static IResult NoSession(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = SessionChallenge;
+        return Problem(StatusCodes.Status401Unauthorized, "no_session", "No active session", "Log in to get a session.");
+    }
 
     public static IResult BadRequest(string detail) =>
         Problem(StatusCodes.Status400BadRequest, "invalid_request", "Invalid request", detail);
+
+    public static IResult RepeatedField(string name) =>
+        BadRequest($"The field '{name}' is given more than once; give it once.");
 
     public static IResult UnsupportedMediaType(string expected) =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type", $"Send {expected}.");
@@ -59,5 +75,12 @@ public static class Problems
     }
 
     private static IResult Problem(int status, string code, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: new Dictionary<string, object?> { ["code"] = code });
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeFor(status), extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    // ASP.NET Core fills in the RFC 9110 section for most statuses, but not for 429 (RFC 6585).
+    private static string? TypeFor(int status) => status switch
+    {
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        _ => null,
+    };
 }

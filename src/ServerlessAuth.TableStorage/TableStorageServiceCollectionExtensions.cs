@@ -84,9 +84,15 @@ public static class TableStorageServiceCollectionExtensions
 
         public ValidateOptionsResult Validate(string? name, StorageOptions options)
         {
-            if (string.IsNullOrEmpty(options.ConnectionString) == (options.TableServiceUri is null))
+            if (string.IsNullOrEmpty(options.ConnectionString) && options.TableServiceUri is null)
             {
                 return ValidateOptionsResult.Fail(Message);
+            }
+
+            if (!string.IsNullOrEmpty(options.ConnectionString) && options.TableServiceUri is not null)
+            {
+                return ValidateOptionsResult.Fail(
+                    "AuthStorage:ConnectionString and AuthStorage:TableServiceUri are both set; set only one (clear the other, e.g. 'export AuthStorage__ConnectionString=').");
             }
 
             if (!string.IsNullOrEmpty(options.ConnectionString) && !IsConnectionString(options.ConnectionString))

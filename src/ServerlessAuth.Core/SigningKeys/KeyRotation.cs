@@ -20,6 +20,7 @@ public sealed class KeyRotation(
     SessionService sessions,
     IRevocationFeed feed,
     IOptions<AuthOptions> authOptions,
+    IOptions<SigningKeyOptions> keyOptions,
     TimeProvider time)
 {
     public async Task<RotationOutcome> RotateAsync(bool emergency, bool endSessions, CancellationToken cancellationToken)
@@ -57,6 +58,13 @@ public sealed class KeyRotation(
             return new DisableOutcome(false, false, $"No version {versionId} in {keys.Description}.");
         }
 
+        if (!target.Enabled)
+        {
+            // Nothing to do, and no new deadline: instances dropped it at their first key refresh after it was disabled.
+            return new DisableOutcome(true, false,
+                $"{versionId} was already disabled; nothing changed. Each instance refuses tokens signed with it from its first key refresh after it was disabled (at most one refresh interval later).");
+        }
+
         if (!versions.Any(v => v.Id != versionId && v.IsUsableAt(now)))
         {
             return new DisableOutcome(true, true,
@@ -66,11 +74,12 @@ public sealed class KeyRotation(
         await keys.DisableAsync(versionId, cancellationToken);
         await feed.PublishAsync([RevocationEvent.SigningKeysChanged(time.GetUtcNow())], cancellationToken);
 
-        // Tokens signed with the target may live until the newest successor has been current for a full token lifetime.
+        // Instances sign with the target until their first refresh after the newest successor appeared;
+        // such a token is accepted for its lifetime plus the clock skew.
         var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);
-        var safeAfter = successor?.CreatedOn + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
+        var safeAfter = successor?.CreatedOn + keyOptions.Value.RefreshInterval + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
         var note = safeAfter is { } at && at > now
-            ? $" Tokens signed with it before {at.UtcDateTime:u} may still be unexpired: they are now refused."
+            ? $" Tokens signed with it may stay unexpired until {at.UtcDateTime:u}; each instance refuses them from its next key refresh."
             : "";
         return new DisableOutcome(true, false, $"Disabled {versionId}. Instances stop accepting it within the key refresh interval.{note}");
     }

@@ -14,9 +14,13 @@ public static class FunctionsLocalSettings
 {
     public const string FileName = "local.settings.json";
 
+    /// <summary>The first <c>local.settings.json</c> in the given directories, or null.</summary>
+    public static string? Find(params string[] directories) =>
+        directories.Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+
     public static IConfigurationBuilder AddFunctionsLocalSettings(this IConfigurationBuilder configuration, params string[] directories)
     {
-        var path = directories.Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+        var path = Find(directories);
         if (path is null)
         {
             return configuration;

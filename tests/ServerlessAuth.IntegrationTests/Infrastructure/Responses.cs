@@ -51,7 +51,29 @@ public static class Responses
         var body = document.RootElement.Clone();
         Assert.Equal((int)status, body.GetProperty("status").GetInt32());
         Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.True(body.TryGetProperty("type", out var type) && type.GetString() is { Length: > 0 }, $"The problem has no type: {text}");
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            // RFC 9110 15.5.2: every 401 carries a challenge.
+            Assert.True(response.Headers.WwwAuthenticate.Count > 0, $"A 401 without WWW-Authenticate: {text}");
+        }
+
+        if (code is "invalid_credentials" or "no_session")
+        {
+            AssertSessionChallenge(response);
+        }
+
         return body;
+    }
+
+    /// <summary>The challenge of the login and token 401s: log in to get the session cookie.</summary>
+    public static void AssertSessionChallenge(HttpResponseMessage response)
+    {
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Cookie", challenge.Scheme);
+        Assert.Contains("realm=\"serverlessauth\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Contains("form-action=\"/api/auth/login\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Contains($"cookie-name=\"{AuthApiClient.CookieName}\"", challenge.Parameter, StringComparison.Ordinal);
     }
 
     /// <summary>The session cookie is deleted: same name, path and flags as when set, empty, expired.</summary>

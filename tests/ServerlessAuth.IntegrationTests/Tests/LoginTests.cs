@@ -57,6 +57,23 @@ public sealed partial class LoginTests(HostFixture fixture) : IClassFixture<Host
         Responses.AssertNoSessionCookie(response);
     }
 
+    [Theory]
+    [InlineData("username")]
+    [InlineData("password")]
+    [InlineData("returnUrl")]
+    public async Task A_repeated_form_field_is_a_400_that_names_the_repetition(string repeated)
+    {
+        var user = await fixture.Host.AddUserAsync();
+        var fields = new List<(string Name, string Value)> { ("username", user.Username), ("password", TestSettings.Password), ("returnUrl", "/") };
+        fields.Add(fields.Single(f => f.Name == repeated));
+
+        using var response = await Api.LoginFormAsync([.. fields]);
+
+        var body = await Responses.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Equal($"The field '{repeated}' is given more than once; give it once.", body.GetProperty("detail").GetString());
+        Responses.AssertNoSessionCookie(response);
+    }
+
     [Fact]
     public async Task Wrong_password_unknown_user_and_disabled_user_get_the_same_401()
     {

@@ -35,7 +35,16 @@ public sealed class LogoutScopeTests(HostFixture fixture) : IClassFixture<HostFi
     private static async Task<JsonElement> AssertLogoutOkAsync(HttpResponseMessage response, string scope)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Responses.AssertClearsSessionCookie(response);
+        if (scope == "others")
+        {
+            // This session stays, so a browser must keep its cookie.
+            Responses.AssertNoSessionCookie(response);
+        }
+        else
+        {
+            Responses.AssertClearsSessionCookie(response);
+        }
+
         var body = await Responses.ReadJsonAsync(response);
         Assert.Equal(scope, body.GetProperty("scope").GetString());
         return body;
@@ -111,6 +120,7 @@ public sealed class LogoutScopeTests(HostFixture fixture) : IClassFixture<HostFi
         using (var logout = await Api.LogoutAsync(here.CookieValue, null, "others", ScopeVia.Form))
         {
             Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
+            Responses.AssertNoSessionCookie(logout);
         }
 
         await AssertSessionWorksAsync(strangers, strangersToken);
@@ -187,6 +197,83 @@ public sealed class LogoutScopeTests(HostFixture fixture) : IClassFixture<HostFi
         }
 
         await AssertSessionWorksAsync(live, liveToken);
+    }
+
+    [Theory]
+    [InlineData("global", "local", ScopeVia.Json)]
+    [InlineData("local", "global", ScopeVia.Json)]
+    [InlineData("others", "global", ScopeVia.Form)]
+    [InlineData("global", "others", ScopeVia.Form)]
+    public async Task A_scope_in_the_query_that_differs_from_the_body_is_a_400_and_ends_nothing(string query, string body, ScopeVia via)
+    {
+        var user = await fixture.Host.AddUserAsync();
+        var (here, hereToken) = await SessionWithTokenAsync(user);
+        var (elsewhere, elsewhereToken) = await SessionWithTokenAsync(user);
+
+        using (var logout = await LogoutWithQueryAndBodyAsync(here, hereToken, query, body, via))
+        {
+            await Responses.AssertProblemAsync(logout, HttpStatusCode.BadRequest, "invalid_request");
+            Responses.AssertNoSessionCookie(logout);
+        }
+
+        await AssertSessionWorksAsync(here, hereToken);
+        await AssertSessionWorksAsync(elsewhere, elsewhereToken);
+    }
+
+    [Theory]
+    [InlineData(ScopeVia.Json)]
+    [InlineData(ScopeVia.Form)]
+    public async Task The_same_scope_in_the_query_and_the_body_is_accepted(ScopeVia via)
+    {
+        var user = await fixture.Host.AddUserAsync();
+        var (here, hereToken) = await SessionWithTokenAsync(user);
+        var (elsewhere, elsewhereToken) = await SessionWithTokenAsync(user);
+
+        using (var logout = await LogoutWithQueryAndBodyAsync(here, hereToken, "global", "global", via))
+        {
+            if (via == ScopeVia.Json)
+            {
+                var body = await AssertLogoutOkAsync(logout, "global");
+                Assert.True(body.GetProperty("allTokensRevoked").GetBoolean());
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.SeeOther, logout.StatusCode);
+            }
+        }
+
+        await AssertSessionRefusedAsync(here, hereToken);
+        await AssertSessionRefusedAsync(elsewhere, elsewhereToken);
+    }
+
+    [Fact]
+    public async Task A_repeated_query_scope_is_a_400_that_names_the_repetition()
+    {
+        var user = await fixture.Host.AddUserAsync();
+        var (here, hereToken) = await SessionWithTokenAsync(user);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/auth/logout?scope=local&scope=global");
+        request.Headers.TryAddWithoutValidation("Cookie", $"{AuthApiClient.CookieName}={here.CookieValue}");
+
+        using (var logout = await Api.Client.SendAsync(request))
+        {
+            var body = await Responses.AssertProblemAsync(logout, HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Contains("'scope' is given more than once", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        await AssertSessionWorksAsync(here, hereToken);
+    }
+
+    private Task<HttpResponseMessage> LogoutWithQueryAndBodyAsync(LoggedIn login, string token, string query, string body, ScopeVia via)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"api/auth/logout?scope={query}")
+        {
+            Content = via == ScopeVia.Json
+                ? new StringContent(JsonSerializer.Serialize(new { scope = body }), System.Text.Encoding.UTF8, "application/json")
+                : new FormUrlEncodedContent([KeyValuePair.Create("scope", body)]),
+        };
+        request.Headers.TryAddWithoutValidation("Cookie", $"{AuthApiClient.CookieName}={login.CookieValue}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return Api.Client.SendAsync(request);
     }
 
     [Fact]

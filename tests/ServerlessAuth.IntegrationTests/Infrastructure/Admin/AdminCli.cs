@@ -80,10 +80,14 @@ public sealed class AdminCli
 
     public Task<CliRun> RunAsync(params string[] arguments) => RunAsync(arguments, standardInput: null);
 
-    /// <summary>Runs the CLI to completion. stdin is always redirected (so no prompt ever waits); <paramref name="standardInput"/> is written to it, then it is closed.</summary>
-    public async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, string? standardInput)
+    /// <summary>
+    /// Runs the CLI to completion. stdin is always redirected (so no prompt ever waits); <paramref name="standardInput"/> is written to it, then it is closed.
+    /// Without <paramref name="workingDirectory"/>, it runs in a fresh empty folder that is deleted afterwards.
+    /// </summary>
+    public async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, string? standardInput, string? workingDirectory = null)
     {
-        var workingDirectory = Path.Combine(Path.GetTempPath(), "serverlessauth-admin-" + Guid.NewGuid().ToString("N"));
+        var ownsDirectory = workingDirectory is null;
+        workingDirectory ??= Path.Combine(Path.GetTempPath(), "serverlessauth-admin-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workingDirectory);
         try
         {
@@ -159,7 +163,10 @@ public sealed class AdminCli
         {
             try
             {
-                Directory.Delete(workingDirectory, recursive: true);
+                if (ownsDirectory)
+                {
+                    Directory.Delete(workingDirectory, recursive: true);
+                }
             }
             catch (IOException)
             {

@@ -90,6 +90,57 @@ public sealed class AdminCliConfigurationTests(AzuriteFixture azurite)
         AssertConfigurationError(run, variable.Replace("__", ":", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Without_a_settings_file_a_missing_setting_names_where_local_settings_json_was_looked_for()
+    {
+        // As from any folder but the repository root: no file, no environment name, no key vault.
+        var cli = Cli.With(new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = null });
+        var folder = NewFolder();
+        var inner = Directory.CreateDirectory(Path.Combine(folder, "src", "project")).FullName;
+        try
+        {
+            var run = await cli.RunAsync(["keys", "list"], standardInput: null, workingDirectory: inner);
+
+            AssertConfigurationError(run, "SigningKeys:VaultUri", "No local.settings.json was found", inner, folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task From_a_project_folder_the_CLI_reads_local_settings_json_two_levels_up_as_the_web_host_does()
+    {
+        // Only the file configures it: storage, prefix and the Development environment.
+        var cli = Cli.With(new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = null, ["AuthStorage__ConnectionString"] = null, ["AuthStorage__TablePrefix"] = null });
+        var prefix = AzuriteFixture.NewTablePrefix();
+        var folder = NewFolder();
+        var project = Directory.CreateDirectory(Path.Combine(folder, "src", "ServerlessAuth.Admin")).FullName;
+        var values = new Dictionary<string, string>
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
+            ["AuthStorage__ConnectionString"] = azurite.ConnectionString,
+            ["AuthStorage__TablePrefix"] = prefix,
+        };
+        await File.WriteAllTextAsync(Path.Combine(folder, "local.settings.json"), System.Text.Json.JsonSerializer.Serialize(new { IsEncrypted = false, Values = values }));
+        try
+        {
+            (await cli.RunAsync(["setup"], standardInput: null, workingDirectory: project)).AssertSucceeded();
+            var list = (await cli.RunAsync(["keys", "list"], standardInput: null, workingDirectory: project)).AssertSucceeded();
+
+            Assert.StartsWith("Source: development key table", list.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains(prefix, list.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string NewFolder() =>
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "serverlessauth-admin-" + Guid.NewGuid().ToString("N"))).FullName;
+
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

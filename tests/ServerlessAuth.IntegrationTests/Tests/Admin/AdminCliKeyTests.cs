@@ -25,6 +25,14 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
             .ToList();
     }
 
+    /// <summary>The CREATED (UTC) column of one version in <c>keys list</c>, to the second.</summary>
+    private static DateTime CreatedAt(CliRun list, string version)
+    {
+        var fields = Assert.Single(list.StandardOutput.Split('\n'), l => l.StartsWith(version, StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return DateTime.ParseExact($"{fields[1]} {fields[2]}", "yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string CreatedVersion(CliRun run, string prefix)
     {
         var line = Assert.Single(run.StandardOutput.Split('\n'), l => l.StartsWith(prefix, StringComparison.Ordinal));
@@ -73,9 +81,11 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
 
         var rotated = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New version ");
 
+        var listed = await scenario.Cli.RunAsync("keys", "list");
         Assert.Equal(
             [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "usable", Signs: false)],
-            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+            ParseKeyList(listed));
+        var rotatedAt = CreatedAt(listed, rotated);
 
         // A host started now signs with the version the list marks, and accepts its tokens.
         await using (var host = await scenario.StartHostAsync())
@@ -88,6 +98,21 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
 
         var disabled = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
         Assert.Contains($"Disabled {original}", disabled.StandardOutput, StringComparison.Ordinal);
+        // Refusal follows the key refresh, so no message may say "now".
+        Assert.Contains("each instance refuses them from its next key refresh", disabled.StandardOutput, StringComparison.Ordinal);
+        // Old-key tokens are issued until the refresh after the rotation (60 s) and live 10 min plus 30 s of skew.
+        var until = rotatedAt + TimeSpan.FromSeconds(60) + TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(30);
+        Assert.Contains($"may stay unexpired until {until:yyyy-MM-dd HH:mm:ss}Z", disabled.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("now refused", disabled.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(
+            [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "disabled", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+
+        // Again: nothing changes, and no new deadline is announced.
+        var again = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
+        Assert.StartsWith($"{original} was already disabled; nothing changed.", again.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Disabled {original}", again.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpired", again.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(
             [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "disabled", Signs: false)],
             ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));

@@ -86,14 +86,22 @@ public sealed class AdminCliUserTests(AdminScenarioFixture fixture) : IClassFixt
         await AdminHttp.LoginAsync(Api, user.Username, TestSettings.Password);
     }
 
-    [Fact]
-    public async Task Users_disable_of_an_unknown_name_fails_with_exit_code_1()
+    [Theory]
+    [InlineData("users disable")]
+    [InlineData("users enable")]
+    [InlineData("users unlock")]
+    [InlineData("sessions list")]
+    [InlineData("sessions end", "--all")]
+    [InlineData("sessions end", "0123456789abcdef0123456789abcdef")]
+    public async Task Every_command_refuses_an_unknown_name_with_exit_code_1_and_the_same_message(string command, string? extra = null)
     {
         var name = AuthHost.NewUsername();
+        string[] arguments = [.. command.Split(' '), name, .. extra is null ? Array.Empty<string>() : [extra]];
 
-        var run = (await Scenario.Cli.RunAsync("users", "disable", name)).AssertExitCode(1);
+        var run = (await Scenario.Cli.RunAsync(arguments)).AssertExitCode(1);
 
-        Assert.Contains($"No user named '{name}'", run.StandardError, StringComparison.Ordinal);
+        Assert.Equal($"No user named '{name}'.", run.StandardError.Trim());
+        Assert.Equal("", run.StandardOutput);
     }
 
     [Fact]
