@@ -60,9 +60,9 @@ public sealed class KeyRotation(
 
         if (!target.Enabled)
         {
-            // Nothing to do, and no new deadline: instances dropped it at their first key refresh after it was disabled.
+            // Nothing to do, and no new deadline: instances dropped it when they saw the earlier disable.
             return new DisableOutcome(true, false,
-                $"{versionId} was already disabled; nothing changed. Each instance refuses tokens signed with it from its first key refresh after it was disabled (at most one refresh interval later).");
+                $"{versionId} was already disabled; nothing changed. Each instance has refused tokens signed with it since it saw that change on the revocation feed (about a second after it; at most one key refresh interval).");
         }
 
         if (!versions.Any(v => v.Id != versionId && v.IsUsableAt(now)))
@@ -79,8 +79,9 @@ public sealed class KeyRotation(
         var successor = versions.Where(v => v.IsUsableAt(now) && v.CreatedOn > target.CreatedOn).MaxBy(v => v.CreatedOn);
         var safeAfter = successor?.CreatedOn + keyOptions.Value.RefreshInterval + authOptions.Value.AccessTokenLifetime + authOptions.Value.ClockSkew;
         var note = safeAfter is { } at && at > now
-            ? $" Tokens signed with it may stay unexpired until {at.UtcDateTime:u}; each instance refuses them from its next key refresh."
+            ? $" Tokens signed with it may stay unexpired until {at.UtcDateTime:u}; each instance refuses them once it sees this change."
             : "";
-        return new DisableOutcome(true, false, $"Disabled {versionId}. Instances stop accepting it within the key refresh interval.{note}");
+        return new DisableOutcome(true, false,
+            $"Disabled {versionId}. Instances stop accepting it once they see this change on the revocation feed (about a second; at the latest at their next key refresh).{note}");
     }
 }

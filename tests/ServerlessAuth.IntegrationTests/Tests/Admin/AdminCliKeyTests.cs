@@ -98,8 +98,8 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
 
         var disabled = (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
         Assert.Contains($"Disabled {original}", disabled.StandardOutput, StringComparison.Ordinal);
-        // Refusal follows the key refresh, so no message may say "now".
-        Assert.Contains("each instance refuses them from its next key refresh", disabled.StandardOutput, StringComparison.Ordinal);
+        // Refusal follows each instance's reading of the feed, so no message may say "now".
+        Assert.Contains("each instance refuses them once it sees this change", disabled.StandardOutput, StringComparison.Ordinal);
         // Old-key tokens are issued until the refresh after the rotation (60 s) and live 10 min plus 30 s of skew.
         var until = rotatedAt + TimeSpan.FromSeconds(60) + TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(30);
         Assert.Contains($"may stay unexpired until {until:yyyy-MM-dd HH:mm:ss}Z", disabled.StandardOutput, StringComparison.Ordinal);
