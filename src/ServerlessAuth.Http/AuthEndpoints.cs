@@ -79,8 +79,9 @@ public static partial class AuthEndpoints
             }
 
             var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
-            var lifetime = services.GetRequiredService<IOptions<AuthOptions>>().Value.AccessTokenLifetime;
-            return TypedResults.Ok(new TokenResponse(issued.Token, "Bearer", (long)lifetime.TotalSeconds));
+            // Shorter than the configured lifetime when the session ends sooner.
+            var expiresIn = (long)(issued.Claims.ExpiresAt - issued.Claims.IssuedAt).TotalSeconds;
+            return TypedResults.Ok(new TokenResponse(issued.Token, "Bearer", expiresIn));
         });
 
     public static Task<IResult> LogoutAsync(HttpContext context) =>

@@ -24,3 +24,10 @@ public sealed class BruteForceCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite (brute force)";
 }
+
+/// <summary>The revocation feed: stops and starts its Azurite to make replicas stale.</summary>
+[CollectionDefinition(Name)]
+public sealed class RevocationFeedCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (revocation feed)";
+}
