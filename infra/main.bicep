@@ -82,6 +82,7 @@ var tableNames = [
   'SigningKeys'
   'ServiceState'
   'LoginFailures'
+  'RevocationFeed'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {

@@ -41,7 +41,7 @@ public sealed class TemplateTests
         // Exactly the tables the storage layer opens: the app does not create tables in Azure.
         Assert.Equal(AuthTables.Names.Order(StringComparer.Ordinal), created);
         Assert.Superset(
-            new HashSet<string>(["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState"]),
+            new HashSet<string>(["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "RevocationFeed"]),
             new HashSet<string>(created));
     }
 
