@@ -52,13 +52,11 @@ public sealed class AppSettingsTests
         "APPLICATIONINSIGHTS_", // telemetry
     ];
 
-    /// <summary>Settings that must not be there: secrets, or settings Flex Consumption rejects.</summary>
+    /// <summary>Settings that must not be there: secrets. (Those Flex Consumption deprecates: TemplateTests.)</summary>
     private static readonly string[] ForbiddenSettings =
     [
         "AuthStorage__ConnectionString", // would need a shared key, and shared keys are off
         "AzureWebJobsStorage", // a connection string, same reason
-        "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes functionAppConfig.runtime instead
-        "FUNCTIONS_EXTENSION_VERSION",
     ];
 
     [Fact]

@@ -103,7 +103,6 @@ public sealed class TemplateTests
         Assert.Equal("functionapp,linux", Literal<string>(scope, site["kind"]));
         Assert.True(Literal<bool>(scope, properties["httpsOnly"]));
         Assert.Equal("1.2", Literal<string>(scope, properties["siteConfig"]?["minTlsVersion"]));
-        Assert.Equal("Disabled", Literal<string>(scope, properties["siteConfig"]?["ftpsState"]));
         Assert.Equal("UserAssigned", Literal<string>(scope, site["identity"]?["type"]));
 
         // The package is fetched from the blob container with that identity, not with a connection string.
@@ -111,6 +110,51 @@ public sealed class TemplateTests
         Assert.Equal("blobContainer", Literal<string>(scope, storage?["type"]));
         Assert.Equal("UserAssignedIdentity", Literal<string>(scope, storage?["authentication"]?["type"]));
         Assert.Null(storage?["authentication"]?["storageAccountConnectionStringName"]);
+    }
+
+    [Fact]
+    public void NoPropertyOrSettingThatFlexConsumptionDeprecatesIsSet()
+    {
+        var found = FlexConsumptionDeprecations.Find(CompiledMain.Root.AllResources().Select(r => r.Resource));
+
+        Assert.True(found.Count == 0, "Deprecated on Flex Consumption:" + Environment.NewLine + string.Join(Environment.NewLine, found));
+    }
+
+    [Theory]
+    [InlineData("properties", "ftpsState")]
+    [InlineData("siteConfig", "ftpsState")]
+    [InlineData("siteConfig", "AlwaysOn")]
+    [InlineData("siteConfig", "linuxFxVersion")]
+    [InlineData("appsettings", "WEBSITE_RUN_FROM_PACKAGE")]
+    [InlineData("appsettings", "functions_worker_runtime")]
+    [InlineData("siteConfig.appSettings", "WEBSITE_CONTENTSHARE")]
+    public void TheDeprecationCheckCatchesEachPlaceAPropertyCanBeWritten(string place, string name)
+    {
+        // The compiled template with one deprecated name added: the check above must report it.
+        var resources = CompiledMain.Root.AllResources().Select(r => (JsonObject)r.Resource.DeepClone()).ToList();
+        var site = resources.Single(r => TemplateScope.Type(r) == "Microsoft.Web/sites");
+        var settings = resources.Single(r => TemplateScope.Type(r) == "Microsoft.Web/sites/config"
+            && r["name"]!.GetValue<string>().Contains("appsettings", StringComparison.Ordinal));
+        var siteProperties = site["properties"]!.AsObject();
+        var siteConfig = siteProperties["siteConfig"]!.AsObject();
+        switch (place)
+        {
+            case "properties":
+                siteProperties[name] = "Disabled";
+                break;
+            case "siteConfig":
+                siteConfig[name] = "x";
+                break;
+            case "appsettings":
+                settings["properties"]![name] = "x";
+                break;
+            default:
+                siteConfig["appSettings"] = new JsonArray(new JsonObject { ["name"] = name, ["value"] = "x" });
+                break;
+        }
+
+        var found = Assert.Single(FlexConsumptionDeprecations.Find(resources));
+        Assert.Contains(name, found, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
