@@ -195,8 +195,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Auth__AccessTokenLifetime: accessTokenLifetime
     Auth__SessionIdleTimeout: sessionIdleTimeout
     Auth__SessionAbsoluteLifetime: sessionAbsoluteLifetime
-    // The platform's front end appends the caller's address to X-Forwarded-For; the per-address login limit keys on it.
-    Auth__ClientAddressHeader: 'X-Forwarded-For'
+    // No Auth__ClientAddressHeader: the host sets X-Forwarded-For to the address it saw and the worker moves that
+    // into the connection's address and removes the header, so the app reads the connection (docs/architecture.md).
   }
 }
 

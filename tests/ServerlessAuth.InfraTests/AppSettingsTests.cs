@@ -90,6 +90,15 @@ public sealed class AppSettingsTests
     }
 
     [Fact]
+    public void TheClientAddressComesFromTheConnectionNotFromAHeader()
+    {
+        // The worker's forwarded-headers middleware consumes X-Forwarded-For before the app runs; a header setting
+        // would find nothing, and any other header is not one the Functions host vouches for (docs/architecture.md).
+        var settings = FunctionAppSettings();
+        Assert.False(settings.ContainsKey("Auth__ClientAddressHeader"), $"Auth__ClientAddressHeader is set to {settings.GetValueOrDefault("Auth__ClientAddressHeader")?.ToJsonString()}.");
+    }
+
+    [Fact]
     public void NoSettingCarriesASecret()
     {
         foreach (var (name, value) in FunctionAppSettings())
