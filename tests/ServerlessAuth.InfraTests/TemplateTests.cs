@@ -208,6 +208,14 @@ public sealed class TemplateTests
         Assert.Equal("${AZURE_LOCATION}", parameters["location"]?["value"]?.GetValue<string>());
         Assert.Equal("${AZURE_PRINCIPAL_ID}", parameters["principalId"]?["value"]?.GetValue<string>());
 
+        // A service principal running azd sets AZURE_PRINCIPAL_TYPE; a person gets the default. The default must be
+        // one main.bicep allows, or every provision without the variable fails.
+        var principalType = parameters["principalType"]?["value"]?.GetValue<string>();
+        Assert.Equal("${AZURE_PRINCIPAL_TYPE=User}", principalType);
+        var allowed = CompiledMain.Root.Template["parameters"]!["principalType"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>());
+        Assert.Contains("User", allowed);
+        Assert.Contains("ServicePrincipal", allowed);
+
         // Every parameter in the file exists in main.bicep.
         var declared = CompiledMain.Root.Template["parameters"]!.AsObject();
         Assert.All(parameters.AsObject(), p => Assert.True(declared.ContainsKey(p.Key), $"main.bicep has no parameter {p.Key}."));
