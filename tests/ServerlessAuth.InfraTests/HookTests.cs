@@ -7,6 +7,7 @@ public sealed class HookTests
 {
     [Theory]
     [InlineData("preprovision", "register-providers")]
+    [InlineData("postprovision", "create-signing-key")]
     public void EachHookHasAPosixAndAWindowsScript(string hook, string script)
     {
         var yaml = File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "azure.yaml")).ReplaceLineEndings("\n");
