@@ -35,6 +35,7 @@ public sealed class AppSettingsTests
         "AzureWebJobsStorage__clientId",
         "AzureWebJobsStorage__blobServiceUri",
         "AZURE_CLIENT_ID",
+        "AZURE_TOKEN_CREDENTIALS",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
@@ -43,6 +44,7 @@ public sealed class AppSettingsTests
     private static readonly HashSet<string> AllowedPlatformSettings = new(StringComparer.Ordinal)
     {
         "AZURE_CLIENT_ID", // DefaultAzureCredential: which user-assigned identity to use
+        "AZURE_TOKEN_CREDENTIALS", // DefaultAzureCredential: which credentials of the chain to try
     };
 
     /// <summary>Prefixes of platform settings that may appear.</summary>
@@ -96,6 +98,22 @@ public sealed class AppSettingsTests
         // would find nothing, and any other header is not one the Functions host vouches for (docs/architecture.md).
         var settings = FunctionAppSettings();
         Assert.False(settings.ContainsKey("Auth__ClientAddressHeader"), $"Auth__ClientAddressHeader is set to {settings.GetValueOrDefault("Auth__ClientAddressHeader")?.ToJsonString()}.");
+    }
+
+    [Fact]
+    public void InAzureTheCredentialChainIsOnlyTheManagedIdentity()
+    {
+        // Without it DefaultAzureCredential tries environment, workload identity and a probe first at each start.
+        var settings = FunctionAppSettings();
+        Assert.Equal("ManagedIdentityCredential", settings["AZURE_TOKEN_CREDENTIALS"]!.GetValue<string>());
+        Assert.Contains("ClientId", settings["AZURE_CLIENT_ID"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void HostStorageHasNoQueueEndpoint()
+    {
+        // The identity has no queue role and the app has no queue trigger: an endpoint would only invite failing calls.
+        Assert.DoesNotContain(FunctionAppSettings().Keys, name => name.Contains("queue", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -158,6 +158,18 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public void EveryFlexConsumptionInstanceSizeCanBeChosen()
+    {
+        var (site, scope) = CompiledMain.Single("Microsoft.Web/sites");
+        var memory = site["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<string>();
+        var parameter = Regex.Match(memory, @"^\[parameters\('([^']+)'\)\]$").Groups[1].Value;
+        var allowed = scope.Template["parameters"]![parameter]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<int>());
+
+        Assert.Equal([512, 2048, 4096], allowed.Order());
+        Assert.Equal(2048, Literal<int>(scope, site["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]));
+    }
+
+    [Fact]
     public void RoleAssignmentsAreExactlyTheLeastPrivilegeSet()
     {
         var assignments = CompiledMain.ResourcesOfType("Microsoft.Authorization/roleAssignments")
@@ -195,9 +207,13 @@ public sealed class TemplateTests
         string[] expected =
         [
             "AZURE_FUNCTION_APP_NAME", "SERVICE_API_NAME", "SERVICE_API_URI", "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_NAME",
-            "SIGNING_KEY_SECRET_NAME", "AZURE_STORAGE_TABLE_ENDPOINT", "AZURE_CLIENT_ID",
+            "SIGNING_KEY_SECRET_NAME", "AZURE_STORAGE_TABLE_ENDPOINT", "APP_IDENTITY_CLIENT_ID",
         ];
         Assert.All(expected, name => Assert.True(outputs.ContainsKey(name), $"Output {name} is missing."));
+
+        // azd puts outputs into the environment developers export: no name an Azure SDK credential reads.
+        string[] credentialVariables = ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS"];
+        Assert.All(credentialVariables, name => Assert.False(outputs.ContainsKey(name), $"Output {name} would steer a local DefaultAzureCredential."));
     }
 
     [Fact]
