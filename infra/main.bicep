@@ -9,7 +9,9 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of all resources. It must offer the Flex Consumption plan.')
+// The Flex Consumption regions change as the plan rolls out, so they are not an @allowed list here:
+// `az functionapp list-flexconsumption-locations --output table` lists them (docs/deploy.md).
+@description('Azure region of all resources. It must offer the Flex Consumption plan: az functionapp list-flexconsumption-locations.')
 @metadata({
   azd: {
     type: 'location'
@@ -187,4 +189,6 @@ output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output SIGNING_KEY_SECRET_NAME string = signingKeySecretName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
-output AZURE_CLIENT_ID string = identity.outputs.clientId
+// Not AZURE_CLIENT_ID: exported into a developer's shell (azd env get-values), that name would make a local
+// DefaultAzureCredential ask for a managed identity that exists only in Azure.
+output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId

@@ -8,7 +8,7 @@ param planName string
 @description('Name of the function app.')
 param appName string
 
-@description('Azure region. Must offer the Flex Consumption plan.')
+@description('Azure region. Must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
 param location string
 
 @description('Tags put on the plan and the app.')
@@ -72,8 +72,9 @@ param dotnetVersion string = '10.0'
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('Memory of one instance.')
+@description('Memory of one instance, in MB. The sizes Flex Consumption offers; 512 suits a small, mostly idle app.')
 @allowed([
+  512
   2048
   4096
 ])
@@ -112,10 +113,11 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // No ftpsState: Flex Consumption has no FTP(S) and rejects the property. FTP and basic-auth publishing are
+    // off through the basicPublishingCredentialsPolicies below.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
@@ -160,26 +162,28 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
 }
 
 // App settings are a child resource rather than siteConfig.appSettings so that Auth__Issuer can default to
-// the app's own host name. Every name must be one the app binds (Section__Property) or one the platform
+// the app's own host name. Each provision replaces the whole set: a setting added by hand is removed. Every name must be one the app binds (Section__Property) or one the platform
 // reads; ServerlessAuth.InfraTests compares this list with the option classes.
 // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION: functionAppConfig.runtime replaces them.
 resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: {
-    // Functions host storage through the identity (Storage Blob Data Owner covers the host's own needs).
+    // Functions host storage through the identity (Storage Blob Data Owner covers the host's own needs). No
+    // queue endpoint: the identity has no queue role, and only queue and blob triggers would use one.
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
 
     // Telemetry with an Entra token (local auth is off on the component).
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
-    // DefaultAzureCredential in the app picks the user-assigned identity by this client id.
+    // DefaultAzureCredential in the app picks the user-assigned identity by this client id, and tries only the
+    // managed identity (no developer credentials, no probe request) because of AZURE_TOKEN_CREDENTIALS.
     AZURE_CLIENT_ID: identityClientId
+    AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
 
     // StorageOptions (section AuthStorage).
     AuthStorage__TableServiceUri: storage.properties.primaryEndpoints.table
@@ -194,8 +198,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Auth__AccessTokenLifetime: accessTokenLifetime
     Auth__SessionIdleTimeout: sessionIdleTimeout
     Auth__SessionAbsoluteLifetime: sessionAbsoluteLifetime
-    // The platform's front end appends the caller's address to X-Forwarded-For; the per-address login limit keys on it.
-    Auth__ClientAddressHeader: 'X-Forwarded-For'
+    // No Auth__ClientAddressHeader: the host sets X-Forwarded-For to the address it saw and the worker moves that
+    // into the connection's address and removes the header, so the app reads the connection (docs/architecture.md).
   }
 }
 

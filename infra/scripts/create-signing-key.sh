@@ -10,8 +10,15 @@
 # Needs: az, logged in as the principal that got Key Vault Secrets Officer (principalId); openssl.
 # Reads: AZURE_KEY_VAULT_NAME and SIGNING_KEY_SECRET_NAME, which azd sets from the deployment outputs.
 # Optional: SIGNING_KEY_RETRY_ATTEMPTS (default 10) and SIGNING_KEY_RETRY_DELAY_SECONDS (default 30):
-# a role assignment made by the deployment a moment ago can take minutes to apply, so refusals are retried.
+# a role assignment made by the deployment a moment ago can take minutes to reach Key Vault, so refusals
+# are retried. Whether the signed-in principal has the rights at all is checked first, from Azure RBAC.
+# The Windows variant is create-signing-key.ps1; keep the two in step.
 set -eu
+
+# Same content type as the app's own rotation (KeyVaultSigningKeySource.AddVersionAsync).
+content_type="application/vnd.serverlessauth.hs256-key+base64"
+# The data actions the script uses: list the versions, create one.
+needed_actions="Microsoft.KeyVault/vaults/secrets/readMetadata/action Microsoft.KeyVault/vaults/secrets/setSecret/action"
 
 vault="${AZURE_KEY_VAULT_NAME:-}"
 secret="${SIGNING_KEY_SECRET_NAME:-jwt-signing-key}"
@@ -33,6 +40,50 @@ umask 077
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
+
+# Succeeds when one permission entry grants the data action and does not exclude it. Entries are lines of
+# "<dataActions>|<notDataActions>", each a space-separated list of patterns that may contain '*'.
+permits() {
+  action="$1"
+  set -f # the patterns are matched below, never expanded to file names
+  while IFS='|' read -r allowed denied; do
+    granted=no
+    for pattern in $allowed; do
+      # shellcheck disable=SC2254 # the pattern is a glob on purpose
+      case "$action" in $pattern) granted=yes ;; esac
+    done
+    for pattern in $denied; do
+      # shellcheck disable=SC2254
+      case "$action" in $pattern) granted=no ;; esac
+    done
+    if [ "$granted" = yes ]; then
+      set +f
+      return 0
+    fi
+  done <"$work/permissions"
+  set +f
+  return 1
+}
+
+# Fails at once, naming who is signed in, when Azure RBAC gives that principal no right to list and create
+# secrets in the vault: retrying could not help. RBAC answers at once; Key Vault may lag behind it.
+check_rights() {
+  if ! az keyvault show --name "$vault" --query id --output tsv >"$work/vault-id" 2>"$work/err" ||
+    ! az rest --method get --url "$(tr -d '[:space:]' <"$work/vault-id")/providers/Microsoft.Authorization/permissions?api-version=2022-04-01" \
+      --query "value[].join('|', [join(' ', dataActions), join(' ', notDataActions)])" --output tsv >"$work/permissions" 2>"$work/err"; then
+    echo "create-signing-key: could not read the signed-in principal's rights on vault '$vault'; going on without the check:" >&2
+    cat "$work/err" >&2
+    return 0
+  fi
+  for action in $needed_actions; do
+    if ! permits "$action"; then
+      who="$(az account show --query "[user.type, user.name]" --output tsv 2>/dev/null | tr '\n' ' ')"
+      echo "create-signing-key: the principal signed in to az (${who:-unknown}) may not list and create secrets in vault '$vault' (missing $action)." >&2
+      echo "create-signing-key: sign in to az as the principal azd deployed with (AZURE_PRINCIPAL_ID ${AZURE_PRINCIPAL_ID:-not set}), which has Key Vault Secrets Officer on the vault, or grant that role; then run 'azd hooks run postprovision'." >&2
+      exit 1
+    fi
+  done
+}
 
 # Prints the number of versions of the secret, enabled or not (0 when the secret does not exist).
 # Retries while Key Vault refuses for any other reason than "not found".
@@ -58,6 +109,7 @@ count_versions() {
   done
 }
 
+check_rights
 versions="$(count_versions)"
 case "$versions" in
   '' | *[!0-9]*)
@@ -80,7 +132,7 @@ fi
 try=1
 while :; do
   if az keyvault secret set --vault-name "$vault" --name "$secret" --file "$work/key" --encoding utf-8 \
-    --output none 2>"$work/err"; then
+    --content-type "$content_type" --output none 2>"$work/err"; then
     break
   fi
   if [ "$try" -ge "$attempts" ]; then

@@ -45,8 +45,9 @@ public sealed class AuthOptions
     public int LoginAttemptsPerMinute { get; set; } = 20;
 
     /// <summary>
-    /// Header whose last entry is the client address, set by a trusted front end (Azure: <c>X-Forwarded-For</c>).
-    /// Empty: the connection's address.
+    /// Header whose last entry is the client address, appended by a trusted front end of the standalone host.
+    /// Empty: the connection's address. Leave it empty under Azure Functions: the worker already turns the host's
+    /// <c>X-Forwarded-For</c> into the connection's address and removes the header.
     /// </summary>
     public string? ClientAddressHeader { get; set; }
 

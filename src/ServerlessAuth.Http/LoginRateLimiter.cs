@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace ServerlessAuth.Http;
 
 /// <summary>
-/// Login attempts per client address, per instance (a token bucket each). Instances do not share it;
-/// the per-username lockout is what holds across instances.
+/// Login attempts per client address, per instance (a token bucket each). Instances do not share it, and
+/// callers whose address is not known are not limited by it; the per-username lockout is what holds across
+/// instances and clients.
 /// </summary>
 public sealed class LoginRateLimiter(IOptions<AuthOptions> options) : IDisposable
 {
@@ -23,7 +24,14 @@ public sealed class LoginRateLimiter(IOptions<AuthOptions> options) : IDisposabl
     /// <returns>null when the attempt may proceed; otherwise how long to wait.</returns>
     public TimeSpan? TryAcquire(HttpContext context)
     {
-        using var lease = _limiter.AttemptAcquire(ClientAddress.Get(context, options.Value.ClientAddressHeader));
+        // Unknown address: no per-address limit. One bucket for every such caller would let one attacker block
+        // all logins; the per-username lockout still holds.
+        if (ClientAddress.Get(context, options.Value.ClientAddressHeader) is not { } address)
+        {
+            return null;
+        }
+
+        using var lease = _limiter.AttemptAcquire(address);
         if (lease.IsAcquired)
         {
             return null;

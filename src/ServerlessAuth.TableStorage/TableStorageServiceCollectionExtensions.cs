@@ -30,7 +30,9 @@ public static class TableStorageServiceCollectionExtensions
 
         services.AddAzureClients(clients =>
         {
-            // Managed identity in Azure (AZURE_CLIENT_ID picks the user-assigned one); developer sign-in locally.
+            // In Azure the app settings set AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential, so the chain is only the
+            // managed identity (AZURE_CLIENT_ID picks the user-assigned one) and start-up does not try the developer
+            // credentials first. Locally, without it, the developer's sign-in.
             clients.UseCredential(new DefaultAzureCredential());
 
             // Both clients read their settings when first resolved, so every configuration source counts.

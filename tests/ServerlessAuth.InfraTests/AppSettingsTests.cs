@@ -35,6 +35,7 @@ public sealed class AppSettingsTests
         "AzureWebJobsStorage__clientId",
         "AzureWebJobsStorage__blobServiceUri",
         "AZURE_CLIENT_ID",
+        "AZURE_TOKEN_CREDENTIALS",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
@@ -43,6 +44,7 @@ public sealed class AppSettingsTests
     private static readonly HashSet<string> AllowedPlatformSettings = new(StringComparer.Ordinal)
     {
         "AZURE_CLIENT_ID", // DefaultAzureCredential: which user-assigned identity to use
+        "AZURE_TOKEN_CREDENTIALS", // DefaultAzureCredential: which credentials of the chain to try
     };
 
     /// <summary>Prefixes of platform settings that may appear.</summary>
@@ -52,13 +54,11 @@ public sealed class AppSettingsTests
         "APPLICATIONINSIGHTS_", // telemetry
     ];
 
-    /// <summary>Settings that must not be there: secrets, or settings Flex Consumption rejects.</summary>
+    /// <summary>Settings that must not be there: secrets. (Those Flex Consumption deprecates: TemplateTests.)</summary>
     private static readonly string[] ForbiddenSettings =
     [
         "AuthStorage__ConnectionString", // would need a shared key, and shared keys are off
         "AzureWebJobsStorage", // a connection string, same reason
-        "FUNCTIONS_WORKER_RUNTIME", // Flex Consumption takes functionAppConfig.runtime instead
-        "FUNCTIONS_EXTENSION_VERSION",
     ];
 
     [Fact]
@@ -89,6 +89,31 @@ public sealed class AppSettingsTests
         Assert.NotEmpty(Check([.. settings, "SOME_OTHER_SETTING"]));
         Assert.NotEmpty(Check([.. settings, "Auth__Issuer__Extra"]));
         Assert.NotEmpty(Check(settings.Where(name => name != "SigningKeys__VaultUri")));
+    }
+
+    [Fact]
+    public void TheClientAddressComesFromTheConnectionNotFromAHeader()
+    {
+        // The worker's forwarded-headers middleware consumes X-Forwarded-For before the app runs; a header setting
+        // would find nothing, and any other header is not one the Functions host vouches for (docs/architecture.md).
+        var settings = FunctionAppSettings();
+        Assert.False(settings.ContainsKey("Auth__ClientAddressHeader"), $"Auth__ClientAddressHeader is set to {settings.GetValueOrDefault("Auth__ClientAddressHeader")?.ToJsonString()}.");
+    }
+
+    [Fact]
+    public void InAzureTheCredentialChainIsOnlyTheManagedIdentity()
+    {
+        // Without it DefaultAzureCredential tries environment, workload identity and a probe first at each start.
+        var settings = FunctionAppSettings();
+        Assert.Equal("ManagedIdentityCredential", settings["AZURE_TOKEN_CREDENTIALS"]!.GetValue<string>());
+        Assert.Contains("ClientId", settings["AZURE_CLIENT_ID"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void HostStorageHasNoQueueEndpoint()
+    {
+        // The identity has no queue role and the app has no queue trigger: an endpoint would only invite failing calls.
+        Assert.DoesNotContain(FunctionAppSettings().Keys, name => name.Contains("queue", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

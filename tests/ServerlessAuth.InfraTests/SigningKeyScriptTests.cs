@@ -1,16 +1,26 @@
+using System.Text.RegularExpressions;
+
 namespace ServerlessAuth.InfraTests;
 
 /// <summary>
-/// infra/scripts/create-signing-key.sh run against a stand-in for the az CLI (a shell script first on PATH)
-/// and the real openssl: it creates a random first version only when the secret has none.
+/// infra/scripts/create-signing-key.sh (with the real openssl) and create-signing-key.ps1 run against a stand-in
+/// for the az CLI (a shell script first on PATH): they create a random first version only when the secret has none,
+/// with the app's content type, and stop at once when the signed-in principal has no rights on the vault.
 /// </summary>
 public sealed class SigningKeyScriptTests : IDisposable
 {
     // Stand-in for az. STUB_MODE: a version count, "notfound", "forbidden", or "forbidden-once" (then 0).
+    // STUB_PERMISSIONS: the caller's permission entries on the vault ("dataActions|notDataActions" lines), or
+    // "unreadable" when the permissions call fails.
     private const string FakeAz = """
         #!/bin/sh
         printf '%s\n' "$*" >> "$STUB_LOG"
         case "$1 $2 $3" in
+          "keyvault show "*) echo "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/$4" ;;
+          "rest --method get")
+            if [ "$STUB_PERMISSIONS" = "unreadable" ]; then echo "ERROR: (AuthorizationFailed) no read" >&2; exit 1; fi
+            printf '%s\n' "$STUB_PERMISSIONS" ;;
+          "account show --query") printf 'user\nsomeone@example.test\n' ;;
           "keyvault secret list-versions")
             case "$STUB_MODE" in
               notfound) echo "ERROR: (SecretNotFound) A secret with (name/id) x was not found in this key vault." >&2; exit 1 ;;
@@ -32,26 +42,36 @@ public sealed class SigningKeyScriptTests : IDisposable
         esac
         """;
 
+    /// <summary>What Key Vault Secrets Officer gives (its only data action).</summary>
+    private const string SecretsOfficer = "Microsoft.KeyVault/vaults/secrets/*|";
+
+    private const string AppContentType = "application/vnd.serverlessauth.hs256-key+base64";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("signing-key-script-").FullName;
 
-    public SigningKeyScriptTests()
+    public SigningKeyScriptTests() => HookScripts.WriteFakeAz(_directory, FakeAz);
+
+    public static TheoryData<string> Shells() => HookScripts.Shells();
+
+    public static TheoryData<string, string> ShellsAndModes()
     {
-        var az = Path.Combine(_directory, "az");
-        File.WriteAllText(az, FakeAz.ReplaceLineEndings("\n") + "\n");
-        if (!OperatingSystem.IsWindows())
+        var data = new TheoryData<string, string>();
+        foreach (var shell in HookScripts.Shells())
         {
-            File.SetUnixFileMode(az, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            data.Add(shell, "0");
+            data.Add(shell, "notfound");
         }
+
+        return data;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("notfound")]
-    public void CreatesTheFirstVersionFromRandomBytes(string mode)
+    [MemberData(nameof(ShellsAndModes))]
+    public void CreatesTheFirstVersionFromRandomBytes(string shell, string mode)
     {
-        var result = RunScript(mode);
+        var result = RunScript(shell, mode);
 
         Assert.True(result.ExitCode == 0, result.Describe());
         var secret = Assert.Single(CreatedSecrets());
@@ -69,11 +89,28 @@ public sealed class SigningKeyScriptTests : IDisposable
         Assert.DoesNotContain(secret, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void EachRunMakesANewValue()
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void SetsTheContentTypeTheAppsOwnRotationSets(string shell)
     {
-        Assert.Equal(0, RunScript("0").ExitCode);
-        Assert.Equal(0, RunScript("0").ExitCode);
+        Assert.Equal(0, RunScript(shell, "0").ExitCode);
+
+        var set = Assert.Single(AzCalls(), c => c.StartsWith("keyvault secret set", StringComparison.Ordinal));
+        Assert.Contains($"--content-type {AppContentType}", set, StringComparison.Ordinal);
+
+        // The same literal as KeyVaultSigningKeySource.AddVersionAsync, so a key made here and one made by a rotation look alike.
+        var source = File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "src", "ServerlessAuth.TableStorage", "SigningKeys", "KeyVaultSigningKeySource.cs"));
+        var appContentType = Regex.Match(source, @"ContentType\s*=\s*""([^""]+)""");
+        Assert.True(appContentType.Success, "KeyVaultSigningKeySource no longer sets a literal ContentType.");
+        Assert.Equal(AppContentType, appContentType.Groups[1].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void EachRunMakesANewValue(string shell)
+    {
+        Assert.Equal(0, RunScript(shell, "0").ExitCode);
+        Assert.Equal(0, RunScript(shell, "0").ExitCode);
 
         var secrets = CreatedSecrets();
         Assert.Equal(2, secrets.Count);
@@ -81,65 +118,122 @@ public sealed class SigningKeyScriptTests : IDisposable
     }
 
     [Theory]
-    [InlineData("1")]
-    [InlineData("3")]
-    public void LeavesAnExistingSecretAlone(string versions)
+    [MemberData(nameof(Shells))]
+    public void LeavesAnExistingSecretAlone(string shell)
     {
-        var result = RunScript(versions);
+        foreach (var versions in new[] { "1", "3" })
+        {
+            var result = RunScript(shell, versions);
 
-        Assert.True(result.ExitCode == 0, result.Describe());
+            Assert.True(result.ExitCode == 0, result.Describe());
+            Assert.Contains("nothing to do", result.StandardOutput, StringComparison.Ordinal);
+        }
+
         Assert.Empty(CreatedSecrets());
         Assert.DoesNotContain(AzCalls(), c => c.StartsWith("keyvault secret set", StringComparison.Ordinal));
-        Assert.Contains("nothing to do", result.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void RetriesWhileTheNewRoleAssignmentIsNotYetEffective()
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void RetriesWhileTheNewRoleAssignmentIsNotYetEffective(string shell)
     {
-        var result = RunScript("forbidden-once");
+        var result = RunScript(shell, "forbidden-once");
 
         Assert.True(result.ExitCode == 0, result.Describe());
         Assert.Equal(2, AzCalls().Count(c => c.StartsWith("keyvault secret list-versions", StringComparison.Ordinal)));
         Assert.Single(CreatedSecrets());
     }
 
-    [Fact]
-    public void FailsWithoutCreatingAnythingWhenAccessStaysDenied()
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void FailsWithoutCreatingAnythingWhenAccessStaysDenied(string shell)
     {
-        var result = RunScript("forbidden");
+        var result = RunScript(shell, "forbidden");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Forbidden", result.StandardError, StringComparison.Ordinal);
-        Assert.Equal(3, AzCalls().Count);
+        Assert.Equal(3, AzCalls().Count(c => c.StartsWith("keyvault secret list-versions", StringComparison.Ordinal)));
         Assert.Empty(CreatedSecrets());
     }
 
-    [Fact]
-    public void FailsWhenTheVaultIsNotKnown()
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void StopsAtOnceWithAClearMessageWhenThePrincipalHasNoRightsOnTheVault(string shell)
     {
-        var result = RunScript("0", vaultName: null);
+        // Reader on the vault: management actions, no secret data actions. Retrying could not help.
+        var result = RunScript(shell, "0", permissions: "|");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("someone@example.test", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Key Vault Secrets Officer", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("00000000-0000-0000-0000-0000000000bb", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(AzCalls(), c => c.StartsWith("keyvault secret", StringComparison.Ordinal));
+        Assert.Empty(CreatedSecrets());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void ReadsThePermissionsOfTheVaultItIsAbout(string shell)
+    {
+        Assert.Equal(0, RunScript(shell, "1").ExitCode);
+
+        var rest = Assert.Single(AzCalls(), c => c.StartsWith("rest ", StringComparison.Ordinal));
+        Assert.Contains("--url /subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-test/providers/Microsoft.Authorization/permissions?api-version=", rest, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Microsoft.KeyVault/vaults/secrets/*|", true)]
+    [InlineData("Microsoft.KeyVault/vaults/*|", true)] // Key Vault Administrator
+    [InlineData("*|", true)]
+    [InlineData("Microsoft.KeyVault/vaults/secrets/getSecret/action Microsoft.KeyVault/vaults/secrets/readMetadata/action|", false)] // Secrets User
+    [InlineData("Microsoft.KeyVault/vaults/secrets/*|Microsoft.KeyVault/vaults/secrets/setSecret/action", false)]
+    [InlineData("Microsoft.KeyVault/vaults/secrets/readMetadata/action|\nMicrosoft.KeyVault/vaults/secrets/setSecret/action|", true)] // two assignments
+    [InlineData("|", false)]
+    public void MatchesDataActionsAsAzureRbacDoes(string permissions, bool allowed)
+    {
+        foreach (var shell in HookScripts.Shells())
+        {
+            var result = RunScript(shell, "1", permissions);
+            Assert.True((result.ExitCode == 0) == allowed, $"{shell} with '{permissions}': {result.Describe()}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void GoesOnWithTheRetriesWhenThePermissionsCannotBeRead(string shell)
+    {
+        var result = RunScript(shell, "0", permissions: "unreadable");
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("without the check", result.StandardError, StringComparison.Ordinal);
+        Assert.Single(CreatedSecrets());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void FailsWhenTheVaultIsNotKnown(string shell)
+    {
+        var result = RunScript(shell, "0", vaultName: null);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("AZURE_KEY_VAULT_NAME", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(AzCalls());
     }
 
-    private ProcessResult RunScript(string mode, string? vaultName = "kv-test")
-    {
-        var script = Path.Combine(Bicep.InfraDirectory, "scripts", "create-signing-key.sh");
-        var environment = new Dictionary<string, string?>
+    private ProcessResult RunScript(string shell, string mode, string permissions = SecretsOfficer, string? vaultName = "kv-test") =>
+        HookScripts.Run(shell, "create-signing-key", _directory, new Dictionary<string, string?>
         {
             ["PATH"] = _directory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
             ["AZURE_KEY_VAULT_NAME"] = vaultName,
+            ["AZURE_PRINCIPAL_ID"] = "00000000-0000-0000-0000-0000000000bb",
             ["SIGNING_KEY_SECRET_NAME"] = "jwt-test-key",
             ["SIGNING_KEY_RETRY_ATTEMPTS"] = "3",
             ["SIGNING_KEY_RETRY_DELAY_SECONDS"] = "0",
             ["STUB_MODE"] = mode,
+            ["STUB_PERMISSIONS"] = permissions,
             ["STUB_DIR"] = _directory,
             ["STUB_LOG"] = Path.Combine(_directory, "az.log"),
-        };
-        return ProcessRunner.Run("/bin/sh", [script], _directory, environment);
-    }
+        });
 
     private List<string> AzCalls()
     {

@@ -103,7 +103,6 @@ public sealed class TemplateTests
         Assert.Equal("functionapp,linux", Literal<string>(scope, site["kind"]));
         Assert.True(Literal<bool>(scope, properties["httpsOnly"]));
         Assert.Equal("1.2", Literal<string>(scope, properties["siteConfig"]?["minTlsVersion"]));
-        Assert.Equal("Disabled", Literal<string>(scope, properties["siteConfig"]?["ftpsState"]));
         Assert.Equal("UserAssigned", Literal<string>(scope, site["identity"]?["type"]));
 
         // The package is fetched from the blob container with that identity, not with a connection string.
@@ -111,6 +110,63 @@ public sealed class TemplateTests
         Assert.Equal("blobContainer", Literal<string>(scope, storage?["type"]));
         Assert.Equal("UserAssignedIdentity", Literal<string>(scope, storage?["authentication"]?["type"]));
         Assert.Null(storage?["authentication"]?["storageAccountConnectionStringName"]);
+    }
+
+    [Fact]
+    public void NoPropertyOrSettingThatFlexConsumptionDeprecatesIsSet()
+    {
+        var found = FlexConsumptionDeprecations.Find(CompiledMain.Root.AllResources().Select(r => r.Resource));
+
+        Assert.True(found.Count == 0, "Deprecated on Flex Consumption:" + Environment.NewLine + string.Join(Environment.NewLine, found));
+    }
+
+    [Theory]
+    [InlineData("properties", "ftpsState")]
+    [InlineData("siteConfig", "ftpsState")]
+    [InlineData("siteConfig", "AlwaysOn")]
+    [InlineData("siteConfig", "linuxFxVersion")]
+    [InlineData("appsettings", "WEBSITE_RUN_FROM_PACKAGE")]
+    [InlineData("appsettings", "functions_worker_runtime")]
+    [InlineData("siteConfig.appSettings", "WEBSITE_CONTENTSHARE")]
+    public void TheDeprecationCheckCatchesEachPlaceAPropertyCanBeWritten(string place, string name)
+    {
+        // The compiled template with one deprecated name added: the check above must report it.
+        var resources = CompiledMain.Root.AllResources().Select(r => (JsonObject)r.Resource.DeepClone()).ToList();
+        var site = resources.Single(r => TemplateScope.Type(r) == "Microsoft.Web/sites");
+        var settings = resources.Single(r => TemplateScope.Type(r) == "Microsoft.Web/sites/config"
+            && r["name"]!.GetValue<string>().Contains("appsettings", StringComparison.Ordinal));
+        var siteProperties = site["properties"]!.AsObject();
+        var siteConfig = siteProperties["siteConfig"]!.AsObject();
+        switch (place)
+        {
+            case "properties":
+                siteProperties[name] = "Disabled";
+                break;
+            case "siteConfig":
+                siteConfig[name] = "x";
+                break;
+            case "appsettings":
+                settings["properties"]![name] = "x";
+                break;
+            default:
+                siteConfig["appSettings"] = new JsonArray(new JsonObject { ["name"] = name, ["value"] = "x" });
+                break;
+        }
+
+        var found = Assert.Single(FlexConsumptionDeprecations.Find(resources));
+        Assert.Contains(name, found, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void EveryFlexConsumptionInstanceSizeCanBeChosen()
+    {
+        var (site, scope) = CompiledMain.Single("Microsoft.Web/sites");
+        var memory = site["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]!.GetValue<string>();
+        var parameter = Regex.Match(memory, @"^\[parameters\('([^']+)'\)\]$").Groups[1].Value;
+        var allowed = scope.Template["parameters"]![parameter]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<int>());
+
+        Assert.Equal([512, 2048, 4096], allowed.Order());
+        Assert.Equal(2048, Literal<int>(scope, site["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["instanceMemoryMB"]));
     }
 
     [Fact]
@@ -151,9 +207,13 @@ public sealed class TemplateTests
         string[] expected =
         [
             "AZURE_FUNCTION_APP_NAME", "SERVICE_API_NAME", "SERVICE_API_URI", "AZURE_KEY_VAULT_URI", "AZURE_KEY_VAULT_NAME",
-            "SIGNING_KEY_SECRET_NAME", "AZURE_STORAGE_TABLE_ENDPOINT", "AZURE_CLIENT_ID",
+            "SIGNING_KEY_SECRET_NAME", "AZURE_STORAGE_TABLE_ENDPOINT", "APP_IDENTITY_CLIENT_ID",
         ];
         Assert.All(expected, name => Assert.True(outputs.ContainsKey(name), $"Output {name} is missing."));
+
+        // azd puts outputs into the environment developers export: no name an Azure SDK credential reads.
+        string[] credentialVariables = ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS"];
+        Assert.All(credentialVariables, name => Assert.False(outputs.ContainsKey(name), $"Output {name} would steer a local DefaultAzureCredential."));
     }
 
     [Fact]
@@ -163,6 +223,14 @@ public sealed class TemplateTests
         Assert.Equal("${AZURE_ENV_NAME}", parameters["environmentName"]?["value"]?.GetValue<string>());
         Assert.Equal("${AZURE_LOCATION}", parameters["location"]?["value"]?.GetValue<string>());
         Assert.Equal("${AZURE_PRINCIPAL_ID}", parameters["principalId"]?["value"]?.GetValue<string>());
+
+        // A service principal running azd sets AZURE_PRINCIPAL_TYPE; a person gets the default. The default must be
+        // one main.bicep allows, or every provision without the variable fails.
+        var principalType = parameters["principalType"]?["value"]?.GetValue<string>();
+        Assert.Equal("${AZURE_PRINCIPAL_TYPE=User}", principalType);
+        var allowed = CompiledMain.Root.Template["parameters"]!["principalType"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>());
+        Assert.Contains("User", allowed);
+        Assert.Contains("ServicePrincipal", allowed);
 
         // Every parameter in the file exists in main.bicep.
         var declared = CompiledMain.Root.Template["parameters"]!.AsObject();
