@@ -1,42 +1,82 @@
 #!/usr/bin/env bash
-# Load test over loopback: GET /api/auth/me with a valid Bearer token (signature check + the four
-# parallel point reads against Azurite), and GET /api/health for comparison. Bounded: wrk runs
-# DURATION per endpoint against 127.0.0.1 only, then everything started here is stopped.
-# Usage: scripts/bench-http.sh [duration=20s] [connections=16]
+# Load over loopback, one run, interleaved (A B C D, A B C D): GET /api/auth/me with a valid token on
+#   - the standalone host in Replica mode (no storage read per request),
+#   - the standalone host in Strict mode (four parallel point reads per request, on Azurite),
+#   - the seed-style peer of ../shared/peers (Express + jsonwebtoken + two Redis reads per request),
+#   - a bare Kestrel endpoint that only validates the same kind of JWT (the ceiling).
+# Bounded: wrk runs DURATION per endpoint and round against 127.0.0.1 only; everything started here
+# is stopped at the end. Needs wrk and redis-server (apt-get install wrk redis-server).
+# Usage: scripts/bench-http.sh [duration=10s] [connections=32] [rounds=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION="${1:-20s}"; CONNECTIONS="${2:-16}"
-TABLE_PORT=10102; HTTPS_PORT=7171
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+DURATION="${1:-10s}"; CONNECTIONS="${2:-32}"; ROUNDS="${3:-2}"
+TABLE_PORT=10102; REPLICA_PORT=7171; STRICT_PORT=7172; BARE_PORT=7173; PEER_PORT=7091; REDIS_PORT=6391
+PEERS="$(cd .. && pwd)/shared/peers"
+for tool in wrk redis-server; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk redis-server)"; exit 1; }; done
 [ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --silent &
-PIDS=($!)
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+PIDS=()
+PEER_STOP=""
+cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; [ -z "$PEER_STOP" ] || eval "$PEER_STOP" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
+PIDS+=($!)
 for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
-export Auth__Issuer=https://localhost:$HTTPS_PORT Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
+export Auth__Issuer=https://localhost:$REPLICA_PORT Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
-dotnet build src/ServerlessAuth.Admin -c Release -v quiet -nologo >/dev/null
-dotnet build src/ServerlessAuth.WebHost -c Release -v quiet -nologo >/dev/null
+for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost tests/ServerlessAuth.Benchmarks; do
+  dotnet build "$project" -c Release -v quiet -nologo >/dev/null
+done
 dotnet dev-certs https >/dev/null 2>&1 || true
 ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
 (cd "$(mktemp -d)" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
 
-dotnet src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll --urls https://127.0.0.1:$HTTPS_PORT >/dev/null &
-PIDS+=($!)
-API=https://127.0.0.1:$HTTPS_PORT/api
-for _ in $(seq 1 100); do curl -sk -o /dev/null $API/health && break; sleep 0.2; done
+HOST=src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll
+Revocation__Mode=Replica dotnet $HOST --urls https://127.0.0.1:$REPLICA_PORT >/dev/null & PIDS+=($!)
+Revocation__Mode=Strict dotnet $HOST --urls https://127.0.0.1:$STRICT_PORT >/dev/null & PIDS+=($!)
+BARE_OUT=$(mktemp)
+dotnet tests/ServerlessAuth.Benchmarks/bin/Release/net10.0/ServerlessAuth.Benchmarks.dll bare-jwt https://127.0.0.1:$BARE_PORT >"$BARE_OUT" & PIDS+=($!)
+PEER_OUT=$("$PEERS/start-peer.sh" $PEER_PORT $REDIS_PORT)
+PEER_STOP=$(printf '%s\n' "$PEER_OUT" | sed -n 's/^stop: //p')
+
+for port in $REPLICA_PORT $STRICT_PORT $BARE_PORT; do
+  for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/api/auth/me" && break; sleep 0.2; done
+done
 
 JAR=$(mktemp)
-curl -sk -c "$JAR" -H 'Content-Type: application/json' -d '{"username":"bench","password":"bench-password-1"}' $API/auth/login >/dev/null
-TOKEN=$(curl -sk -b "$JAR" -X POST $API/auth/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-curl -sk -f -H "Authorization: Bearer $TOKEN" $API/auth/me >/dev/null
-
-echo "== GET /api/auth/me (valid token) -- $DURATION, $CONNECTIONS connections"
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" $API/auth/me
-echo "== GET /api/health -- $DURATION, $CONNECTIONS connections"
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency $API/health
+curl -sk -c "$JAR" -H 'Content-Type: application/json' -d '{"username":"bench","password":"bench-password-1"}' https://127.0.0.1:$REPLICA_PORT/api/auth/login >/dev/null
+TOKEN=$(curl -sk -b "$JAR" -X POST https://127.0.0.1:$REPLICA_PORT/api/auth/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+curl -s -c "$JAR" -H 'Content-Type: application/json' -d '{"username":"demo","password":"demo-password"}' http://127.0.0.1:$PEER_PORT/api/auth/login >/dev/null
+PEER_TOKEN=$(curl -s -b "$JAR" -X POST http://127.0.0.1:$PEER_PORT/api/auth/token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+BARE_TOKEN=$(sed -n 's/^token: //p' "$BARE_OUT")
 rm -f "$JAR"
+curl -skf -H "Authorization: Bearer $TOKEN" https://127.0.0.1:$REPLICA_PORT/api/auth/me >/dev/null
+curl -skf -H "Authorization: Bearer $TOKEN" https://127.0.0.1:$STRICT_PORT/api/auth/me >/dev/null
+curl -sf -H "Authorization: Bearer $PEER_TOKEN" http://127.0.0.1:$PEER_PORT/api/auth/me >/dev/null
+curl -skf -H "Authorization: Bearer $BARE_TOKEN" https://127.0.0.1:$BARE_PORT/api/auth/me >/dev/null
+
+declare -A RPS NON2XX
+run() { # name url token
+  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $3" "$2")
+  printf '== %s, round %s\n%s\n' "$1" "$round" "$out"
+  RPS[$1]+="$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}') "
+  NON2XX[$1]+="$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $5}' | grep . || echo 0) "
+}
+for round in $(seq 1 "$ROUNDS"); do
+  run replica https://127.0.0.1:$REPLICA_PORT/api/auth/me "$TOKEN"
+  run strict https://127.0.0.1:$STRICT_PORT/api/auth/me "$TOKEN"
+  run peer http://127.0.0.1:$PEER_PORT/api/auth/me "$PEER_TOKEN"
+  run bare https://127.0.0.1:$BARE_PORT/api/auth/me "$BARE_TOKEN"
+done
+
+echo "== summary: requests/s per round, non-2xx per round ($DURATION, $CONNECTIONS connections)"
+for name in replica strict peer bare; do printf '%-8s rps: %s non-2xx: %s\n' "$name" "${RPS[$name]}" "${NON2XX[$name]}"; done
+mean() { printf '%s\n' $1 | awk '{s += $1; n++} END {printf "%.0f", s / n}'; }
+r=$(mean "${RPS[replica]}"); s=$(mean "${RPS[strict]}"); p=$(mean "${RPS[peer]}"); b=$(mean "${RPS[bare]}")
+awk -v r="$r" -v s="$s" -v p="$p" -v b="$b" 'BEGIN {
+  printf "means: replica %d, strict %d, peer %d, bare %d req/s\n", r, s, p, b
+  printf "replica / peer = %.1fx, replica / bare = %.2f, strict / peer = %.2fx\n", r / p, r / b, s / p }'
