@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -11,7 +12,6 @@ using ServerlessAuth.Logout;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
-using ServerlessAuth.TableStorage;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Users;
 
@@ -123,33 +123,16 @@ public static partial class AuthEndpoints
     public static Task<IResult> HealthAsync(HttpContext context) =>
         HandleAsync(context, HttpMethods.Get, async (services, ct) =>
         {
-            var checks = new Dictionary<string, string>();
-            var healthy = true;
-            try
-            {
-                await services.GetRequiredService<AuthTables>().ProbeAsync(ct);
-                checks["storage"] = "reachable";
-            }
-            catch (StorageUnavailableException ex)
-            {
-                checks["storage"] = ex.Message;
-                healthy = false;
-            }
-
-            try
-            {
-                var ring = await services.GetRequiredService<ISigningKeyProvider>().GetAsync(ct);
-                checks["signingKey"] = $"current version {ring.Current.KeyId}";
-            }
-            catch (SigningKeysUnavailableException ex)
-            {
-                checks["signingKey"] = ex.Message;
-                healthy = false;
-            }
-
+            var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(ct);
+            var checks = report.Entries.ToDictionary(e => e.Key, e => Describe(e.Value));
+            var healthy = report.Status == HealthStatus.Healthy;
             var body = new HealthResponse(healthy ? "healthy" : "unhealthy", checks);
             return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
+
+    private static string Describe(HealthReportEntry entry) => entry.Exception is OperationCanceledException
+        ? $"no answer within {entry.Duration.TotalSeconds:0.#} s"
+        : entry.Description ?? entry.Status.ToString();
 
     /// <summary>
     /// The shared frame: security headers, CORS, method check, cross-site refusal for POSTs, and

@@ -17,7 +17,9 @@ public static class ServerlessAuthWebApp
         var contentRoot = builder.Environment.ContentRootPath;
         builder.Configuration.AddFunctionsLocalSettings(Directory.GetCurrentDirectory(), contentRoot, Path.Combine(contentRoot, "..", ".."));
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
-        builder.Services.AddServerlessAuth(builder.Configuration);
+        builder.Services.AddServerlessAuthCore(builder.Configuration)
+            .AddServerlessAuthTableStorage(builder.Configuration)
+            .AddServerlessAuthHttp();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ServerlessAuth.SigningKeys;
+
+namespace ServerlessAuth.TableStorage.Health;
+
+/// <summary>A usable signing key is known (from the cache, or the key source when nothing is cached).</summary>
+public sealed class SigningKeyHealthCheck(ISigningKeyProvider keys) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // WaitAsync: the check gives up at its timeout even if a key source call does not.
+            var ring = await keys.GetAsync(cancellationToken).AsTask().WaitAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"current version {ring.Current.KeyId}");
+        }
+        catch (SigningKeysUnavailableException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+}
