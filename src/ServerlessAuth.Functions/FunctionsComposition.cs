@@ -1,21 +1,35 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ServerlessAuth.Http;
 using ServerlessAuth.TableStorage;
 
 namespace ServerlessAuth.Functions;
 
 /// <summary>
-/// The Functions app's services, apart from the worker's own: the same composition as the standalone
-/// host. A method rather than inline in Program so tests can build it without starting the worker.
+/// The Functions app's wiring, out of Program so that tests build exactly this without starting the worker.
 /// </summary>
 public static class FunctionsComposition
 {
-    public static IServiceCollection AddServerlessAuthFunctions(this IServiceCollection services, IConfiguration configuration)
+    public static FunctionsApplicationBuilder ConfigureServerlessAuth(this FunctionsApplicationBuilder builder)
     {
+        // ASP.NET Core integration: HTTP functions receive the real HttpContext (analyzer AZFW0014).
+        builder.ConfigureFunctionsWebApplication();
+
+        // Worker logs and telemetry go straight to Application Insights instead of through the host.
+        builder.Services
+            .AddApplicationInsightsTelemetryWorkerService()
+            .ConfigureFunctionsApplicationInsights();
+
+        builder.Services.AddServerlessAuthFunctions(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The same composition as the standalone host's: core, Azure adapters, endpoints.</summary>
+    public static IServiceCollection AddServerlessAuthFunctions(this IServiceCollection services, IConfiguration configuration) =>
         services.AddServerlessAuthCore(configuration)
             .AddServerlessAuthTableStorage(configuration)
             .AddServerlessAuthHttp();
-        return services;
-    }
 }
