@@ -1,10 +1,11 @@
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessAuth.Http;
 using ServerlessAuth.TableStorage;
+using ServerlessAuth.TableStorage.Telemetry;
 
 namespace ServerlessAuth.Functions;
 
@@ -18,10 +19,8 @@ public static class FunctionsComposition
         // ASP.NET Core integration: HTTP functions receive the real HttpContext (analyzer AZFW0014).
         builder.ConfigureFunctionsWebApplication();
 
-        // Worker logs and telemetry go straight to Application Insights instead of through the host.
-        builder.Services
-            .AddApplicationInsightsTelemetryWorkerService()
-            .ConfigureFunctionsApplicationInsights();
+        // Worker logs, traces and metrics through OpenTelemetry (host.json's telemetryMode matches).
+        builder.Services.AddServerlessAuthTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 
         builder.Services.AddServerlessAuthFunctions(builder.Configuration);
         return builder;

@@ -12,6 +12,7 @@ using ServerlessAuth.Logout;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
+using ServerlessAuth.Telemetry;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Users;
 
@@ -28,8 +29,10 @@ public static partial class AuthEndpoints
     public static Task<IResult> LoginAsync(HttpContext context) =>
         HandleAsync(context, HttpMethods.Post, async (services, ct) =>
         {
+            var metrics = services.GetRequiredService<AuthMetrics>();
             if (services.GetRequiredService<LoginRateLimiter>().TryAcquire(context) is { } wait)
             {
+                metrics.Login(LoginOutcome.Throttled);
                 return Problems.TooManyAttempts(context, wait);
             }
 
@@ -43,6 +46,7 @@ public static partial class AuthEndpoints
             var (locked, hasFailures) = await lockout.CheckAsync(input.NormalizedUsername!, ct);
             if (locked is { } remaining)
             {
+                metrics.Login(LoginOutcome.Locked);
                 return Problems.TooManyAttempts(context, remaining);
             }
 
@@ -50,6 +54,7 @@ public static partial class AuthEndpoints
             if (user is null)
             {
                 await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
+                metrics.Login(LoginOutcome.BadCredentials);
                 return Problems.InvalidCredentials();
             }
 
@@ -61,6 +66,7 @@ public static partial class AuthEndpoints
             var started = await services.GetRequiredService<SessionService>()
                 .StartAsync(user, context.Request.Headers.UserAgent.ToString(), ct);
             SessionCookie.Append(context.Response, started.Cookie, started.Session.ExpiresAt);
+            metrics.Login(LoginOutcome.Ok);
 
             return input.IsForm
                 ? SeeOther(context, input.ReturnUrl)
@@ -75,10 +81,12 @@ public static partial class AuthEndpoints
             if (active is null)
             {
                 SessionCookie.Clear(context.Response);
+                services.GetRequiredService<AuthMetrics>().TokenRefused("no_session");
                 return Problems.NoSession();
             }
 
             var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
+            services.GetRequiredService<AuthMetrics>().TokenIssued();
             var lifetime = services.GetRequiredService<IOptions<AuthOptions>>().Value.AccessTokenLifetime;
             return TypedResults.Ok(new TokenResponse(issued.Token, "Bearer", (long)lifetime.TotalSeconds));
         });
@@ -95,11 +103,13 @@ public static partial class AuthEndpoints
             var outcome = await services.GetRequiredService<LogoutService>()
                 .LogoutAsync(input.Scope, SessionCookie.Read(context.Request), BearerToken.Read(context.Request), ct);
             SessionCookie.Clear(context.Response);
+            var scope = input.Scope.ToString().ToLowerInvariant();
+            services.GetRequiredService<AuthMetrics>().Logout(scope);
 
             return input.IsForm
                 ? SeeOther(context, ReturnUrls.Default)
                 : TypedResults.Ok(new LogoutResponse(
-                    input.Scope.ToString().ToLowerInvariant(), outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
+                    scope, outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
         });
 
     public static Task<IResult> MeAsync(HttpContext context) =>
@@ -108,12 +118,14 @@ public static partial class AuthEndpoints
             var token = BearerToken.Read(context.Request);
             if (token is null)
             {
+                services.GetRequiredService<AuthMetrics>().TokenRefused("missing_token");
                 return Problems.MissingToken(context);
             }
 
             var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(token, ct);
             if (validation.Claims is not { } claims)
             {
+                services.GetRequiredService<AuthMetrics>().TokenRefused("invalid_token");
                 return Problems.InvalidToken(context, validation.Error!);
             }
 
@@ -172,6 +184,7 @@ public static partial class AuthEndpoints
         catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException)
         {
             LogUnavailable(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthEndpoints)), context.Request.Path, ex.Message);
+            services.GetRequiredService<AuthMetrics>().Unavailable(ex is StorageUnavailableException ? "storage" : "signing_keys");
             return Problems.Unavailable(context, ex is StorageUnavailableException
                 ? "Storage is unavailable; nothing was accepted. Retry shortly."
                 : "Signing keys are unavailable; nothing was accepted. Retry shortly.");

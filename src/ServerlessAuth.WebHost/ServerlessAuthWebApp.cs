@@ -1,6 +1,9 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using ServerlessAuth.Configuration;
 using ServerlessAuth.Http;
 using ServerlessAuth.TableStorage;
+using ServerlessAuth.TableStorage.Telemetry;
 
 namespace ServerlessAuth.WebHost;
 
@@ -20,6 +23,8 @@ public static class ServerlessAuthWebApp
         builder.Services.AddServerlessAuthCore(builder.Configuration)
             .AddServerlessAuthTableStorage(builder.Configuration)
             .AddServerlessAuthHttp();
+        builder.Services.AddServerlessAuthTelemetry(builder.Configuration)
+            .WithMetrics(metrics => metrics.AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"));
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -46,6 +46,14 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("0 5 * * * *", trigger.GetProperty("schedule").GetString());
     }
 
+    [Fact]
+    public void Host_json_asks_for_OpenTelemetry()
+    {
+        // The worker exports through OpenTelemetry; the host must use the same pipeline.
+        using var host = BuildOutput.HostJson();
+        Assert.Equal("OpenTelemetry", host.RootElement.GetProperty("telemetryMode").GetString());
+    }
+
     /// <summary>The routes the standalone host maps, read from the real route group, without a leading slash.</summary>
     private static List<string> StandaloneHostRoutes()
     {
