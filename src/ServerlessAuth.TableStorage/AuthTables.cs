@@ -20,6 +20,9 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
 
     public TimeSpan OperationTimeout => options.Value.OperationTimeout;
 
+    /// <summary>The table service these tables live on (no credential in it).</summary>
+    public Uri Endpoint => service.Uri;
+
     internal AuthMetrics Metrics => metrics;
 
     /// <summary>Creates any missing table (local runs and tests; in Azure, Bicep creates them).</summary>
