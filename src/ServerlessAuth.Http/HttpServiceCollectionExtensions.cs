@@ -21,11 +21,24 @@ public static class HttpServiceCollectionExtensions
         services.AddHealthChecks();
         services.AddOptions<HealthCheckServiceOptions>().PostConfigure<IOptions<StorageOptions>>((health, storage) =>
         {
-            foreach (var registration in health.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan))
+            foreach (var registration in health.Registrations)
             {
-                registration.Timeout = storage.Value.OperationTimeout;
+                if (registration.Timeout == Timeout.InfiniteTimeSpan)
+                {
+                    registration.Timeout = storage.Value.OperationTimeout;
+                }
+
+                var create = registration.Factory;
+                registration.Factory = provider => new Bounded(create(provider));
             }
         });
         return services;
+    }
+
+    /// <summary>Gives up on a check at its timeout even if the check does not watch its token.</summary>
+    private sealed class Bounded(IHealthCheck check) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            check.CheckHealthAsync(context, cancellationToken).WaitAsync(cancellationToken);
     }
 }

@@ -10,8 +10,7 @@ public sealed class SigningKeyHealthCheck(ISigningKeyProvider keys) : IHealthChe
     {
         try
         {
-            // WaitAsync: the check gives up at its timeout even if a key source call does not.
-            var ring = await keys.GetAsync(cancellationToken).AsTask().WaitAsync(cancellationToken);
+            var ring = await keys.GetAsync(cancellationToken);
             return HealthCheckResult.Healthy($"current version {ring.Current.KeyId}");
         }
         catch (SigningKeysUnavailableException ex)
