@@ -49,7 +49,7 @@ internal static class AdminHost
         // Diagnostics go to stderr; stdout carries only the command's output.
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Error); // Expected answers such as 409 on a taken name are reported by the command itself.
-        builder.Services.AddServerlessAuthServices(builder.Configuration);
+        builder.Services.AddServerlessAuthCore(builder.Configuration).AddServerlessAuthTableStorage(builder.Configuration);
         return builder.Build();
     }
 }

@@ -46,6 +46,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
         services.AddSingleton<KeyRotation>();
         services.AddSingleton<Lockout.AccountLockout>();
+        services.AddMetrics();
+        services.TryAddSingleton<Telemetry.AuthMetrics>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -11,7 +12,7 @@ using ServerlessAuth.Logout;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
-using ServerlessAuth.TableStorage;
+using ServerlessAuth.Telemetry;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.Users;
 
@@ -28,8 +29,10 @@ public static partial class AuthEndpoints
     public static Task<IResult> LoginAsync(HttpContext context) =>
         HandleAsync(context, HttpMethods.Post, async (services, ct) =>
         {
+            var metrics = services.GetRequiredService<AuthMetrics>();
             if (services.GetRequiredService<LoginRateLimiter>().TryAcquire(context) is { } wait)
             {
+                metrics.Login(LoginOutcome.Throttled);
                 return Problems.TooManyAttempts(context, wait);
             }
 
@@ -43,6 +46,7 @@ public static partial class AuthEndpoints
             var (locked, hasFailures) = await lockout.CheckAsync(input.NormalizedUsername!, ct);
             if (locked is { } remaining)
             {
+                metrics.Login(LoginOutcome.Locked);
                 return Problems.TooManyAttempts(context, remaining);
             }
 
@@ -50,6 +54,7 @@ public static partial class AuthEndpoints
             if (user is null)
             {
                 await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
+                metrics.Login(LoginOutcome.BadCredentials);
                 return Problems.InvalidCredentials(context);
             }
 
@@ -61,6 +66,7 @@ public static partial class AuthEndpoints
             var started = await services.GetRequiredService<SessionService>()
                 .StartAsync(user, context.Request.Headers.UserAgent.ToString(), ct);
             SessionCookie.Append(context.Response, started.Cookie, started.Session.ExpiresAt);
+            metrics.Login(LoginOutcome.Ok);
 
             return input.IsForm
                 ? SeeOther(context, input.ReturnUrl)
@@ -75,10 +81,12 @@ public static partial class AuthEndpoints
             if (active is null)
             {
                 SessionCookie.Clear(context.Response);
+                services.GetRequiredService<AuthMetrics>().TokenRefused("no_session");
                 return Problems.NoSession(context);
             }
 
             var issued = await services.GetRequiredService<AccessTokenIssuer>().IssueAsync(active.User, active.Session, ct);
+            services.GetRequiredService<AuthMetrics>().TokenIssued();
             // Shorter than the configured lifetime when the session ends sooner.
             var expiresIn = (long)(issued.Claims.ExpiresAt - issued.Claims.IssuedAt).TotalSeconds;
             return TypedResults.Ok(new TokenResponse(issued.Token, "Bearer", expiresIn));
@@ -101,10 +109,13 @@ public static partial class AuthEndpoints
                 SessionCookie.Clear(context.Response);
             }
 
+            var scope = input.Scope.ToString().ToLowerInvariant();
+            services.GetRequiredService<AuthMetrics>().Logout(scope);
+
             return input.IsForm
                 ? SeeOther(context, ReturnUrls.Default)
                 : TypedResults.Ok(new LogoutResponse(
-                    input.Scope.ToString().ToLowerInvariant(), outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
+                    scope, outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
         });
 
     public static Task<IResult> MeAsync(HttpContext context) =>
@@ -113,12 +124,14 @@ public static partial class AuthEndpoints
             var token = BearerToken.Read(context.Request);
             if (token is null)
             {
+                services.GetRequiredService<AuthMetrics>().TokenRefused("missing_token");
                 return Problems.MissingToken(context);
             }
 
             var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(token, ct);
             if (validation.Claims is not { } claims)
             {
+                services.GetRequiredService<AuthMetrics>().TokenRefused("invalid_token");
                 return Problems.InvalidToken(context, validation.Error!);
             }
 
@@ -128,33 +141,16 @@ public static partial class AuthEndpoints
     public static Task<IResult> HealthAsync(HttpContext context) =>
         HandleAsync(context, HttpMethods.Get, async (services, ct) =>
         {
-            var checks = new Dictionary<string, string>();
-            var healthy = true;
-            try
-            {
-                await services.GetRequiredService<AuthTables>().ProbeAsync(ct);
-                checks["storage"] = "reachable";
-            }
-            catch (StorageUnavailableException ex)
-            {
-                checks["storage"] = ex.Message;
-                healthy = false;
-            }
-
-            try
-            {
-                var ring = await services.GetRequiredService<ISigningKeyProvider>().GetAsync(ct);
-                checks["signingKey"] = $"current version {ring.Current.KeyId}";
-            }
-            catch (SigningKeysUnavailableException ex)
-            {
-                checks["signingKey"] = ex.Message;
-                healthy = false;
-            }
-
+            var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(ct);
+            var checks = report.Entries.ToDictionary(e => e.Key, e => Describe(e.Value));
+            var healthy = report.Status == HealthStatus.Healthy;
             var body = new HealthResponse(healthy ? "healthy" : "unhealthy", checks);
             return healthy ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
+
+    private static string Describe(HealthReportEntry entry) => entry.Exception is OperationCanceledException
+        ? $"no answer within {entry.Duration.TotalSeconds:0.#} s"
+        : entry.Description ?? entry.Status.ToString();
 
     /// <summary>
     /// The shared frame: security headers, CORS, method check, cross-site refusal for POSTs, and
@@ -194,6 +190,7 @@ public static partial class AuthEndpoints
         catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException)
         {
             LogUnavailable(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthEndpoints)), context.Request.Path, ex.Message);
+            services.GetRequiredService<AuthMetrics>().Unavailable(ex is StorageUnavailableException ? "storage" : "signing_keys");
             return Problems.Unavailable(context, ex is StorageUnavailableException
                 ? "Storage is unavailable; nothing was accepted. Retry shortly."
                 : "Signing keys are unavailable; nothing was accepted. Retry shortly.");

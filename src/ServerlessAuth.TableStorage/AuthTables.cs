@@ -1,11 +1,12 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Storage;
+using ServerlessAuth.Telemetry;
 
 namespace ServerlessAuth.TableStorage;
 
 /// <summary>The service's tables. Names are fixed (Bicep creates the same ones); a prefix may be set for shared accounts.</summary>
-public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptions> options)
+public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptions> options, AuthMetrics metrics)
 {
     public static readonly IReadOnlyList<string> Names = ["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "LoginFailures", "RevocationFeed"];
 
@@ -19,6 +20,11 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
     public TableClient RevocationFeed { get; } = service.GetTableClient(options.Value.TablePrefix + "RevocationFeed");
 
     public TimeSpan OperationTimeout => options.Value.OperationTimeout;
+
+    /// <summary>The table service these tables live on (no credential in it).</summary>
+    public Uri Endpoint => service.Uri;
+
+    internal AuthMetrics Metrics => metrics;
 
     /// <summary>Creates any missing table (local runs and tests; in Azure, Bicep creates them).</summary>
     public async Task CreateAllAsync(CancellationToken cancellationToken)

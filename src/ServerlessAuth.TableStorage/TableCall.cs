@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using ServerlessAuth.Storage;
@@ -14,17 +15,26 @@ internal static class TableCall
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(tables.OperationTimeout);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "failed";
         try
         {
-            return await call(timeout.Token);
+            var result = await call(timeout.Token);
+            outcome = "ok";
+            return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            outcome = "timeout";
             throw new StorageUnavailableException($"Table Storage did not answer within {tables.OperationTimeout.TotalSeconds:0.#} s.");
         }
         catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException or Azure.Identity.AuthenticationFailedException)
         {
             throw new StorageUnavailableException($"Table Storage failed: {Summarize(ex)}", ex);
+        }
+        finally
+        {
+            tables.Metrics.StorageCall(Stopwatch.GetElapsedTime(started), cancellationToken.IsCancellationRequested && outcome != "ok" ? "cancelled" : outcome);
         }
     }
 

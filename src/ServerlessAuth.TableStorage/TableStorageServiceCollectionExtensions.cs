@@ -10,6 +10,7 @@ using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
+using ServerlessAuth.TableStorage.Health;
 using ServerlessAuth.TableStorage.SigningKeys;
 using ServerlessAuth.Users;
 
@@ -18,12 +19,12 @@ namespace ServerlessAuth.TableStorage;
 public static class TableStorageServiceCollectionExtensions
 {
     /// <summary>
-    /// The core plus its Azure implementations: Table Storage stores, and the signing-key source
-    /// (Key Vault when <c>SigningKeys:VaultUri</c> is set, else the development table).
+    /// The Azure implementations of the core's ports: Table Storage stores, the signing-key source
+    /// (Key Vault when <c>SigningKeys:VaultUri</c> is set, else the development table) and the health
+    /// checks. Hosts call it after <c>AddServerlessAuthCore</c>.
     /// </summary>
-    public static IServiceCollection AddServerlessAuthServices(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddServerlessAuthTableStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddServerlessAuthCore(configuration);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidation>();
         services.AddSingleton<IValidateOptions<SigningKeyOptions>, KeySourceEnvironmentValidation>();
@@ -70,6 +71,11 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<TableSigningKeySource>();
         services.AddSingleton<ISigningKeySource>(UseKeyVault<ISigningKeySource>);
         services.AddSingleton<ISigningKeyAdministration>(UseKeyVault<ISigningKeyAdministration>);
+
+        // Reported by GET /api/health under these names; one line per check.
+        services.AddHealthChecks()
+            .AddCheck<TableStorageHealthCheck>("storage")
+            .AddCheck<SigningKeyHealthCheck>("signingKey");
 
         return services;
     }

@@ -1,9 +1,11 @@
 using ServerlessAuth.WebHost;
 
 var app = ServerlessAuthWebApp.Build(args);
-if (app.Environment.IsDevelopment())
+if (await app.PrepareAsync(Console.Error) is { } exitCode)
 {
-    await app.EnsureTablesAsync();
+    await app.DisposeAsync();
+    return exitCode;
 }
 
 await app.RunAsync();
+return 0;

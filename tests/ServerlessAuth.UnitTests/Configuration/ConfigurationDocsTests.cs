@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Http;
+using ServerlessAuth.TableStorage;
 
 namespace ServerlessAuth.UnitTests.Configuration;
 
@@ -15,7 +16,7 @@ public sealed class ConfigurationDocsTests
     /// every <c>Bind(section)</c> registers a change-token source. Each names its section in <c>SectionName</c>.
     /// </summary>
     private static List<(Type Options, string Section)> BoundOptions() =>
-        [.. new ServiceCollection().AddServerlessAuth(new ConfigurationBuilder().Build())
+        [.. new ServiceCollection().AddServerlessAuthCore(new ConfigurationBuilder().Build()).AddServerlessAuthTableStorage(new ConfigurationBuilder().Build()).AddServerlessAuthHttp()
             .Where(d => d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))
             .Select(d => d.ServiceType.GetGenericArguments()[0])
             .Distinct()

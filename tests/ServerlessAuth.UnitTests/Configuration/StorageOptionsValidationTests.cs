@@ -11,7 +11,7 @@ public sealed class StorageOptionsValidationTests
     private static string? ValidationError(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        using var provider = new ServiceCollection().AddServerlessAuthServices(configuration).BuildServiceProvider();
+        using var provider = new ServiceCollection().AddServerlessAuthCore(configuration).AddServerlessAuthTableStorage(configuration).BuildServiceProvider();
         try
         {
             _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
