@@ -20,7 +20,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<LoginRateLimiter>();
 
         // Checks run concurrently; each is cut off at one storage timeout, so /health answers within it.
-        services.AddHealthChecks().AddCheck<RevocationReplicaHealthCheck>("revocationFeed");
+        services.AddHealthChecks();
         services.AddOptions<HealthCheckServiceOptions>().PostConfigure<IOptions<StorageOptions>>((health, storage) =>
         {
             foreach (var registration in health.Registrations)

@@ -75,7 +75,8 @@ public static class TableStorageServiceCollectionExtensions
         // Reported by GET /api/health under these names; one line per check.
         services.AddHealthChecks()
             .AddCheck<TableStorageHealthCheck>("storage")
-            .AddCheck<SigningKeyHealthCheck>("signingKey");
+            .AddCheck<SigningKeyHealthCheck>("signingKey")
+            .AddCheck<RevocationReplicaHealthCheck>("revocationFeed");
 
         return services;
     }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using ServerlessAuth.Functions;
 using ServerlessAuth.FunctionsTests.Infrastructure;
 using ServerlessAuth.IntegrationTests.Infrastructure;
+using ServerlessAuth.Revocation;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.TableStorage;
 using ServerlessAuth.Users;
@@ -41,6 +42,9 @@ public sealed class FunctionsFlowTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.Equal(StatusCodes.Status200OK, token.Status);
         var accessToken = token.Json.GetProperty("access_token").GetString()!;
 
+        // The worker is not started here, so neither is its feed follower: poll as it would.
+        var follower = host.Services.GetRequiredService<RevocationFeedFollower>();
+        await follower.PollOnceAsync(CancellationToken.None);
         var me = await InvokeAsync(host, AuthFunctions.MeAsync, "GET", "/api/auth/me", bearer: accessToken);
         Assert.Equal(StatusCodes.Status200OK, me.Status);
         Assert.Equal(username, me.Json.GetProperty("name").GetString());
@@ -48,6 +52,7 @@ public sealed class FunctionsFlowTests(AzuriteFixture azurite) : IClassFixture<A
         var logout = await InvokeAsync(host, AuthFunctions.LogoutAsync, "POST", "/api/auth/logout", cookie: cookie, bearer: accessToken);
         Assert.Equal(StatusCodes.Status200OK, logout.Status);
 
+        await follower.PollOnceAsync(CancellationToken.None);
         var afterLogout = await InvokeAsync(host, AuthFunctions.MeAsync, "GET", "/api/auth/me", bearer: accessToken);
         Assert.Equal(StatusCodes.Status401Unauthorized, afterLogout.Status);
 
