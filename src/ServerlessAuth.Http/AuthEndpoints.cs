@@ -131,7 +131,7 @@ public static partial class AuthEndpoints
             var validation = await services.GetRequiredService<AccessTokenValidator>().ValidateAsync(token, ct);
             if (validation.Claims is not { } claims)
             {
-                services.GetRequiredService<AuthMetrics>().TokenRefused("invalid_token");
+                services.GetRequiredService<AuthMetrics>().TokenRefused(validation.Reason ?? "invalid_token");
                 return Problems.InvalidToken(context, validation.Error!);
             }
 

@@ -34,7 +34,11 @@ public sealed class AuthMetrics
 
     public void TokenIssued() => _tokensIssued.Add(1);
 
-    /// <summary><paramref name="reason"/>: the problem code answered (<c>no_session</c>, <c>missing_token</c>, <c>invalid_token</c>).</summary>
+    /// <summary>
+    /// <paramref name="reason"/>: <c>no_session</c> and <c>missing_token</c> as answered, or for an invalid
+    /// token why (<see cref="Tokens.AccessTokenValidation.Reason"/>: <c>expired</c>, <c>revoked</c>,
+    /// <c>session_ended</c>, <c>unknown_key</c>, <c>bad_signature</c>, <c>wrong_audience</c>, ...).
+    /// </summary>
     public void TokenRefused(string reason) => _tokensRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary><paramref name="scope"/>: <c>local</c>, <c>others</c> or <c>global</c>.</summary>

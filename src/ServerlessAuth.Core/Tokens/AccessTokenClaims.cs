@@ -13,12 +13,15 @@ public sealed record AccessTokenClaims(
 
 public sealed record IssuedAccessToken(string Token, AccessTokenClaims Claims);
 
-/// <summary>Outcome of validating a presented token: claims, or an RFC 6750 <c>error_description</c>.</summary>
-public sealed record AccessTokenValidation(AccessTokenClaims? Claims, string? Error)
+/// <summary>
+/// Outcome of validating a presented token: claims, or an RFC 6750 <c>error_description</c> and a
+/// short, fixed <see cref="Reason"/> for metrics (never token content).
+/// </summary>
+public sealed record AccessTokenValidation(AccessTokenClaims? Claims, string? Error, string? Reason = null)
 {
     public bool IsValid => Claims is not null;
 
     public static AccessTokenValidation Valid(AccessTokenClaims claims) => new(claims, null);
 
-    public static AccessTokenValidation Invalid(string error) => new(null, error);
+    public static AccessTokenValidation Invalid(string reason, string error) => new(null, error, reason);
 }

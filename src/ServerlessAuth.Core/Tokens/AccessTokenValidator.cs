@@ -32,7 +32,7 @@ public sealed class AccessTokenValidator(
         }
 
         var refusal = await revocation.FindRefusalAsync(signed.Claims!, cancellationToken);
-        return refusal is null ? signed : AccessTokenValidation.Invalid(refusal);
+        return refusal is null ? signed : AccessTokenValidation.Invalid(refusal == RevocationReplica.TokenRevoked ? "revoked" : "session_ended", refusal);
     }
 
     /// <summary>Signature, header, lifetime and claims only; no revocation state (logout uses this).</summary>
@@ -41,7 +41,7 @@ public sealed class AccessTokenValidator(
         // Duplicate members are refused, not resolved last-wins: another parser might pick the first.
         if (string.IsNullOrEmpty(token) || token.Length > AccessTokenShape.MaxLength || JwsMembers.HasDuplicates(token))
         {
-            return AccessTokenValidation.Invalid("The token is malformed.");
+            return AccessTokenValidation.Invalid("malformed", "The token is malformed.");
         }
 
         var ring = await keys.GetAsync(cancellationToken);
@@ -56,25 +56,26 @@ public sealed class AccessTokenValidator(
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             // The library reports a foreign algorithm as a signature failure; say which it was.
-            return AccessTokenValidation.Invalid(result.Exception is SecurityTokenInvalidSignatureException && HasForeignAlgorithm(token)
-                ? Describe(new SecurityTokenInvalidAlgorithmException())
-                : Describe(result.Exception));
+            var (reason, error) = Describe(result.Exception is SecurityTokenInvalidSignatureException && HasForeignAlgorithm(token)
+                ? new SecurityTokenInvalidAlgorithmException()
+                : result.Exception);
+            return AccessTokenValidation.Invalid(reason, error);
         }
 
         // We issue no critical header parameters, so any is one we do not understand (RFC 7515 4.1.11).
         if (jwt.TryGetHeaderValue<object>("crit", out _))
         {
-            return AccessTokenValidation.Invalid("The token has a critical header this service does not understand.");
+            return AccessTokenValidation.Invalid("malformed", "The token has a critical header this service does not understand.");
         }
 
         if (ReadClaims(jwt) is not { } claims)
         {
-            return AccessTokenValidation.Invalid("The token lacks a required claim.");
+            return AccessTokenValidation.Invalid("malformed", "The token lacks a required claim.");
         }
 
         // No token of ours lives longer than the configured lifetime; a replica keeps events exactly that long.
         return claims.ExpiresAt - claims.IssuedAt > options.Value.AccessTokenLifetime || claims.AuthTime > claims.IssuedAt
-            ? AccessTokenValidation.Invalid("The token's lifetime is not one this service issues.")
+            ? AccessTokenValidation.Invalid("lifetime", "The token's lifetime is not one this service issues.")
             : AccessTokenValidation.Valid(claims);
     }
 
@@ -169,18 +170,18 @@ public sealed class AccessTokenValidator(
     }
 
     /// <summary>RFC 6750 error_description text: says what kind of problem, never echoes token content.</summary>
-    private static string Describe(Exception? exception) => exception switch
+    private static (string Reason, string Error) Describe(Exception? exception) => exception switch
     {
-        SecurityTokenExpiredException => "The token has expired.",
-        SecurityTokenNotYetValidException => "The token is not valid yet.",
-        SecurityTokenInvalidIssuerException => "The token has the wrong issuer.",
-        SecurityTokenInvalidAudienceException => "The token has the wrong audience.",
-        SecurityTokenInvalidAlgorithmException => "The token is signed with an algorithm that is not accepted.",
-        SecurityTokenInvalidTypeException => "The token has the wrong type.",
-        SecurityTokenSignatureKeyNotFoundException => "The token is signed with an unknown or retired key.",
-        SecurityTokenInvalidSignatureException => "The token signature is invalid.",
-        SecurityTokenNoExpirationException => "The token has no expiry.",
-        _ => "The token is malformed.",
+        SecurityTokenExpiredException => ("expired", "The token has expired."),
+        SecurityTokenNotYetValidException => ("not_yet_valid", "The token is not valid yet."),
+        SecurityTokenInvalidIssuerException => ("wrong_issuer", "The token has the wrong issuer."),
+        SecurityTokenInvalidAudienceException => ("wrong_audience", "The token has the wrong audience."),
+        SecurityTokenInvalidAlgorithmException => ("wrong_algorithm", "The token is signed with an algorithm that is not accepted."),
+        SecurityTokenInvalidTypeException => ("wrong_type", "The token has the wrong type."),
+        SecurityTokenSignatureKeyNotFoundException => ("unknown_key", "The token is signed with an unknown or retired key."),
+        SecurityTokenInvalidSignatureException => ("bad_signature", "The token signature is invalid."),
+        SecurityTokenNoExpirationException => ("malformed", "The token has no expiry."),
+        _ => ("malformed", "The token is malformed."),
     };
 
     private sealed record CachedParameters(SigningKeyRing Ring, TokenValidationParameters Parameters);

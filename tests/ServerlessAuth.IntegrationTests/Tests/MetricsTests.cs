@@ -66,10 +66,13 @@ public sealed class MetricsTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
         }
 
+        await Host.Api.AssertRefusedWithinBoundAsync(token);
+
         Assert.Equal(1, Count("serverlessauth.logins", "outcome", LoginOutcome.Ok));
         Assert.Equal(1, Count("serverlessauth.logins", "outcome", LoginOutcome.BadCredentials));
         Assert.Equal(1, Count("serverlessauth.tokens.issued"));
-        Assert.Equal(1, Count("serverlessauth.tokens.refused", "reason", "invalid_token"));
+        Assert.Equal(1, Count("serverlessauth.tokens.refused", "reason", "malformed"));
+        Assert.Equal(1, Count("serverlessauth.tokens.refused", "reason", "revoked"));
         Assert.Equal(1, Count("serverlessauth.logouts", "scope", "local"));
         Assert.Equal(0, Count("serverlessauth.unavailable"));
 
