@@ -170,4 +170,25 @@ public sealed class SigningKeyCacheRefreshTests
 
         Assert.Equal(3, _source.LoadCount);
     }
+
+    [Fact]
+    public async Task A_load_that_never_answers_ends_at_the_storage_timeout_so_later_refreshes_still_run()
+    {
+        var cached = await Cache.GetAsync(CancellationToken.None);
+        _source.Hold(); // this load ignores its cancellation and never returns
+        _harness.Time.Advance(_harness.KeyOptions.RefreshInterval);
+        await Cache.GetAsync(CancellationToken.None);
+        Assert.Equal(2, _source.LoadCount);
+        _harness.Time.Advance(_harness.Storage.OperationTimeout);
+
+        // The source answers again; the next due refresh must reach it despite the stuck call.
+        var rotated = TestKey.Create("v2");
+        _source.Versions = [.. _source.Versions, new SigningKeyVersion(rotated.Id, true, Start, Value: rotated.Value)];
+        var third = _source.LoadStarted(3);
+        _harness.Time.Advance(_harness.KeyOptions.RefreshInterval);
+        Assert.Same(cached, await Cache.GetAsync(CancellationToken.None));
+        await third.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(3, _source.LoadCount);
+    }
 }
