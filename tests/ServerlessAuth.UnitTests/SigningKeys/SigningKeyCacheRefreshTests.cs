@@ -155,7 +155,7 @@ public sealed class SigningKeyCacheRefreshTests
         await Cache.GetAsync(CancellationToken.None);
         _source.Hold();
         _harness.Time.Advance(_harness.KeyOptions.RefreshInterval);
-        await Cache.GetAsync(CancellationToken.None); // starts load 2, which hangs
+        Assert.True(Cache.GetAsync(CancellationToken.None).IsCompleted); // starts load 2, which hangs
         Assert.Equal(2, _source.LoadCount);
 
         // The running load may have read the source before the change it is told about.
@@ -177,7 +177,7 @@ public sealed class SigningKeyCacheRefreshTests
         var cached = await Cache.GetAsync(CancellationToken.None);
         _source.Hold(); // this load ignores its cancellation and never returns
         _harness.Time.Advance(_harness.KeyOptions.RefreshInterval);
-        await Cache.GetAsync(CancellationToken.None);
+        Assert.True(Cache.GetAsync(CancellationToken.None).IsCompleted);
         Assert.Equal(2, _source.LoadCount);
         _harness.Time.Advance(_harness.Storage.OperationTimeout);
 
@@ -186,7 +186,9 @@ public sealed class SigningKeyCacheRefreshTests
         _source.Versions = [.. _source.Versions, new SigningKeyVersion(rotated.Id, true, Start, Value: rotated.Value)];
         var third = _source.LoadStarted(3);
         _harness.Time.Advance(_harness.KeyOptions.RefreshInterval);
-        Assert.Same(cached, await Cache.GetAsync(CancellationToken.None));
+        var request = Cache.GetAsync(CancellationToken.None);
+        Assert.True(request.IsCompleted);
+        Assert.Same(cached, await request);
         await third.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(3, _source.LoadCount);
