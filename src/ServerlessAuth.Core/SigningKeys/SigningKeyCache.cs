@@ -115,7 +115,8 @@ public sealed partial class SigningKeyCache(
         using var timeout = new CancellationTokenSource(WaitBound, time);
         try
         {
-            var versions = await source.LoadAsync(_snapshot?.Values ?? [], timeout.Token);
+            // WaitAsync as well: a call that ignores its token must not keep the one load slot forever.
+            var versions = await source.LoadAsync(_snapshot?.Values ?? [], timeout.Token).WaitAsync(timeout.Token);
             _snapshot = BuildSnapshot(versions);
             _lastFailure = null;
             LogLoaded(logger, source.Description, _snapshot.Versions.Count);

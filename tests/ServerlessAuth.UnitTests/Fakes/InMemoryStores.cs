@@ -243,20 +243,41 @@ public sealed class InMemoryRevocationFeed : IRevocationFeed
 
     public Func<Task>? BeforeRead { get; set; }
 
+    /// <summary>Awaited at the start of <see cref="PublishAsync"/>; a throwing hook makes the publish fail.</summary>
+    public Func<Task>? BeforePublish { get; set; }
+
     public int Reads;
+
+    /// <summary>The events of each successful <see cref="PublishAsync"/> call, in order.</summary>
+    public IReadOnlyList<IReadOnlyList<RevocationEvent>> Publishes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _publishes.ToList();
+            }
+        }
+    }
+
+    private readonly List<IReadOnlyList<RevocationEvent>> _publishes = [];
 
     public IReadOnlyList<DateTimeOffset> ReadFroms => _readFroms;
 
     private readonly List<DateTimeOffset> _readFroms = [];
 
-    public Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
     {
+        if (BeforePublish is { } hook)
+        {
+            await hook();
+        }
+
         lock (_gate)
         {
             _events.AddRange(events.Select(e => (e, true)));
+            _publishes.Add(events.ToList());
         }
-
-        return Task.CompletedTask;
     }
 
     public void PublishHidden(RevocationEvent e)
