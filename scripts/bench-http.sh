@@ -40,8 +40,10 @@ Revocation__Mode=Replica dotnet $HOST --urls https://127.0.0.1:$REPLICA_PORT >/d
 Revocation__Mode=Strict dotnet $HOST --urls https://127.0.0.1:$STRICT_PORT >/dev/null & PIDS+=($!)
 BARE_OUT=$(mktemp)
 dotnet tests/ServerlessAuth.Benchmarks/bin/Release/net10.0/ServerlessAuth.Benchmarks.dll bare-jwt https://127.0.0.1:$BARE_PORT >"$BARE_OUT" & PIDS+=($!)
-PEER_OUT=$("$PEERS/start-peer.sh" $PEER_PORT $REDIS_PORT)
-PEER_STOP=$(printf '%s\n' "$PEER_OUT" | sed -n 's/^stop: //p')
+# To a file, not a pipe: the peer's background processes keep their parent's stdout open.
+PEER_OUT=$(mktemp)
+"$PEERS/start-peer.sh" $PEER_PORT $REDIS_PORT >"$PEER_OUT"
+PEER_STOP=$(sed -n 's/^stop: //p' "$PEER_OUT")
 
 for port in $REPLICA_PORT $STRICT_PORT $BARE_PORT; do
   for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/api/auth/me" && break; sleep 0.2; done
