@@ -31,3 +31,10 @@ public sealed class RevocationFeedCollection : ICollectionFixture<AzuriteFixture
 {
     public const string Name = "Azurite (revocation feed)";
 }
+
+/// <summary>Concurrent load in Strict mode: queues many reads, so it gets an Azurite nobody else waits on.</summary>
+[CollectionDefinition(Name)]
+public sealed class LoadCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (load)";
+}

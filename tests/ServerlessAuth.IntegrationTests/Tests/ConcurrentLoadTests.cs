@@ -40,11 +40,20 @@ public abstract class ConcurrentLoadTests(AuthHost host, int requestsPerClient)
 [Collection(AzuriteCollection.Name)]
 public sealed class ReplicaConcurrentLoadTests(HostFixture fixture) : ConcurrentLoadTests(fixture.Host, 50), IClassFixture<HostFixture>;
 
-/// <summary>Strict mode: four point reads per request queue up in Azurite (one Node process), so fewer requests.</summary>
-[Collection(AzuriteCollection.Name)]
+/// <summary>
+/// Strict mode: four point reads per request queue up in Azurite (one Node.js process), so on an
+/// Azurite of its own, with fewer requests and the longest storage timeout: what is checked is that
+/// valid tokens are never refused, not how fast Azurite drains its queue on a busy machine (with the
+/// default 5 s timeout such a queue makes some requests fail closed with 503; docs/benchmarks.md).
+/// </summary>
+[Collection(LoadCollection.Name)]
 public sealed class StrictConcurrentLoadTests(StrictHostFixture fixture) : ConcurrentLoadTests(fixture.Host, 10), IClassFixture<StrictHostFixture>;
 
 public sealed class StrictHostFixture(AzuriteFixture azurite) : ConfiguredHostFixture(azurite)
 {
-    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Revocation:Mode"] = "Strict" };
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Revocation:Mode"] = "Strict",
+        ["AuthStorage:OperationTimeout"] = "00:01:00",
+    };
 }

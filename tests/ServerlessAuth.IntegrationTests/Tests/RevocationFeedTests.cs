@@ -15,13 +15,13 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 [Collection(RevocationFeedCollection.Name)]
 public sealed class RevocationFeedTests(AzuriteFixture azurite)
 {
-    private static readonly TimeSpan StalenessBound = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StalenessBound = TimeSpan.FromSeconds(4);
 
     private static readonly Dictionary<string, string> FastStaleness = new()
     {
         ["AuthStorage:OperationTimeout"] = "00:00:01",
         ["Revocation:PollInterval"] = "00:00:00.200",
-        ["Revocation:StalenessBound"] = "00:00:02",
+        ["Revocation:StalenessBound"] = "00:00:04",
     };
 
     private async Task<AuthHost> StartHostAsync(string? prefix = null, bool addKey = true, IReadOnlyDictionary<string, string>? settings = null)
