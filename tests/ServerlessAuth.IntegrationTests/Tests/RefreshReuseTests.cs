@@ -42,3 +42,34 @@ public sealed class RefreshReuseTests(NoGraceTwoHostsFixture hosts) : IClassFixt
         Assert.DoesNotContain(first.RefreshToken.Split('.')[^1], reuse.Detail ?? "", StringComparison.Ordinal);
     }
 }
+
+/// <summary>Two instances with a grace window far longer than the test's requests take.</summary>
+public sealed class LongGraceTwoHostsFixture(AzuriteFixture azurite) : TwoHostsFixture(azurite)
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } =
+        new Dictionary<string, string> { ["Auth:RefreshReuseGraceWindow"] = "00:01:00" };
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class ParallelRefreshTwoHostsTests(LongGraceTwoHostsFixture hosts) : IClassFixture<LongGraceTwoHostsFixture>
+{
+    [Fact]
+    public async Task Parallel_refreshes_on_two_instances_rotate_once_and_every_caller_gets_the_same_working_successor()
+    {
+        var user = await hosts.A.AddUserAsync();
+        var first = await hosts.A.Api.LoginForTokensAsync(user);
+
+        var pairs = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(i => (i % 2 == 0 ? hosts.A : hosts.B).Api.RefreshAsync(first.RefreshToken)));
+
+        // The ETag-checked replace let one instance rotate; every other request got the same successor.
+        var successor = Assert.Single(pairs.Select(p => p.RefreshToken).Distinct());
+        foreach (var pair in pairs)
+        {
+            await hosts.A.Api.GetMeAsync(pair.AccessToken);
+            await hosts.B.Api.GetMeAsync(pair.AccessToken);
+        }
+
+        await hosts.B.Api.RefreshAsync(successor);
+    }
+}
