@@ -15,6 +15,14 @@ public sealed class AdminCliAuditTests(AzuriteFixture azurite)
         return [.. lines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
     }
 
+    /// <summary>A non-cookie login of a user the CLI made: its refresh token.</summary>
+    private static async Task<string> RefreshTokenOfAsync(AdminScenario scenario, string name, string password)
+    {
+        using var response = await scenario.Api.LoginForTokensRawAsync(name, password);
+        await Responses.AssertStatusAsync(response, System.Net.HttpStatusCode.OK, "login?useCookies=false");
+        return (await Responses.ReadJsonAsync(response)).GetProperty("refresh_token").GetString()!;
+    }
+
     /// <summary>Fields of a row: date, time, kind, user, client, outcome, ...</summary>
     private static string Kind(string[] row) => row[2];
 
@@ -27,15 +35,20 @@ public sealed class AdminCliAuditTests(AzuriteFixture azurite)
         (await scenario.AddUserAsync(name, password)).AssertSucceeded();                          // user_added
         var user = (await scenario.Host.Service<Users.UserAdministration>().FindAsync(name, CancellationToken.None))!;
         var session = await AdminHttp.LoginAsync(scenario.Api, name, password);
+        var cli = await RefreshTokenOfAsync(scenario, name, password);
         (await scenario.Cli.RunAsync("sessions", "end", name, session.SessionId)).AssertSucceeded(); // session_ended_by_admin
+        var next = (await scenario.Api.RefreshAsync(cli)).RefreshToken;                             // another session: still works
         (await scenario.Cli.RunAsync("sessions", "end", name, "--all")).AssertSucceeded();           // session_ended_by_admin
+        await scenario.Api.AssertRefreshRefusedAsync(next);
         (await scenario.Cli.RunAsync("users", "unlock", name)).AssertSucceeded();                   // user_unlocked
         (await scenario.Cli.RunAsync("users", "disable", name)).AssertSucceeded();                  // user_disabled
         (await scenario.Cli.RunAsync("users", "enable", name)).AssertSucceeded();                   // user_enabled
         var original = Assert.Single(await scenario.Host.Service<SigningKeys.ISigningKeyAdministration>().ListAsync(CancellationToken.None)).Id;
         (await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded();                          // key_rotated
         (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();               // key_disabled
+        var beforeEveryone = await RefreshTokenOfAsync(scenario, name, password);
         (await scenario.Cli.RunAsync("sessions", "end-everyone")).AssertSucceeded();                // everyone_logged_out
+        await scenario.Api.AssertRefreshRefusedAsync(beforeEveryone);
 
         var all = Rows(await scenario.Cli.RunAsync("audit", "list", "--since", "1h"));
         foreach (var kind in new[] { "user_added", "user_unlocked", "user_disabled", "user_enabled", "key_rotated", "key_disabled", "everyone_logged_out" })
