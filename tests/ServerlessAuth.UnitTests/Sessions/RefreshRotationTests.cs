@@ -103,6 +103,22 @@ public sealed class RefreshRotationTests
     }
 
     [Fact]
+    public async Task Rotations_that_keep_losing_the_race_end_in_a_retryable_storage_error_and_change_nothing()
+    {
+        var (user, started) = await LoginAsync();
+        // Another writer changes the row just before each replace (without rotating it).
+        _harness.Sessions.BeforeReplace = () =>
+            _harness.Sessions.TouchAsync(user.Id, started.Session.Id, _harness.Time.GetUtcNow(), CancellationToken.None);
+
+        await Assert.ThrowsAsync<Storage.StorageUnavailableException>(() => RefreshAsync(started.Cookie));
+
+        _harness.Sessions.BeforeReplace = null;
+        Assert.Equal(0, _harness.Sessions.Replacements);
+        Assert.Empty(_harness.Feed.Publishes);
+        Assert.Equal(RefreshResult.Rotated, (await RefreshAsync(started.Cookie)).Result);
+    }
+
+    [Fact]
     public async Task A_token_two_rotations_old_is_refused_without_ending_the_session()
     {
         var (user, started) = await LoginAsync();
