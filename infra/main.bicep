@@ -85,6 +85,7 @@ var tableNames = [
   'ServiceState'
   'LoginFailures'
   'RevocationFeed'
+  'Audit'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessAuth.Audit;
 using Microsoft.Extensions.Hosting;
 using ServerlessAuth.Lockout;
 using ServerlessAuth.Sessions;
@@ -25,6 +27,7 @@ internal static class AdminCommands
             {
                 var user = await services.GetRequiredService<UserAdministration>().AddAsync(parse.GetValue(username)!, password ?? "", ct);
                 output.WriteLine($"Created user {user.Username} ({user.Id}).");
+                await AuditAsync(services, AuditKind.UserAdded, user.Id, null, ct);
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or DuplicateUsernameException)
@@ -50,6 +53,7 @@ internal static class AdminCommands
 
             await services.GetRequiredService<AccountLockout>().ResetAsync(user.NormalizedUsername, ct);
             output.WriteLine($"Unlocked {user.Username}.");
+            await AuditAsync(services, AuditKind.UserUnlocked, user.Id, null, ct);
             return 0;
         }));
 
@@ -64,10 +68,10 @@ internal static class AdminCommands
             var sessions = services.GetRequiredService<SessionService>();
             var list = await sessions.ListAsync(user.Id, ct);
             var cutoff = await sessions.GetSessionsValidAfterAsync(ct);
-            output.WriteLine($"{"SESSION",-24}{"CREATED (UTC)",-22}{"LAST SEEN (UTC)",-22}{"STATE",-9}USER AGENT");
+            output.WriteLine($"{"SESSION",-24}{"CREATED (UTC)",-22}{"LAST SEEN (UTC)",-22}{"STATE",-9}{"KIND",-15}USER AGENT");
             foreach (var s in list.OrderByDescending(s => s.CreatedAt))
             {
-                output.WriteLine($"{s.Id,-24}{s.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{s.LastSeenAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{(sessions.IsLive(new PresentedSession(s, user, cutoff)) ? "live" : "ended"),-9}{s.UserAgent}");
+                output.WriteLine($"{s.Id,-24}{s.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{s.LastSeenAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{(sessions.IsLive(new PresentedSession(s, user, cutoff)) ? "live" : "ended"),-9}{SessionKindNames.Of(s.Kind),-15}{s.UserAgent}");
             }
 
             return 0;
@@ -88,6 +92,7 @@ internal static class AdminCommands
             {
                 var ended = await sessions.EndEverythingOfUserAsync(user.Id, ct);
                 output.WriteLine($"Ended {ended} session(s) of {user.Username}; every token issued before now is refused.");
+                await AuditAsync(services, AuditKind.SessionEndedByAdmin, user.Id, $"all=true sessions_ended={ended}", ct);
                 return 0;
             }
 
@@ -99,6 +104,11 @@ internal static class AdminCommands
 
             var found = SessionCookieValue.IsSessionId(id) && await sessions.EndAsync(user.Id, id, ct);
             (found ? output : error).WriteLine(found ? $"Ended session {id}." : $"No session {id} for {user.Username}.");
+            if (found)
+            {
+                await AuditAsync(services, AuditKind.SessionEndedByAdmin, user.Id, $"session={id}", ct);
+            }
+
             return found ? 0 : 1;
         }));
 
@@ -107,6 +117,7 @@ internal static class AdminCommands
         {
             var cutoff = await services.GetRequiredService<SessionService>().EndEverySessionAsync(ct);
             output.WriteLine($"Ended every session created before {cutoff.UtcDateTime:u}.");
+            await AuditAsync(services, AuditKind.EveryoneLoggedOut, null, "by=sessions_end_everyone", ct);
             return 0;
         }));
 
@@ -126,19 +137,28 @@ internal static class AdminCommands
             return 0;
         }));
 
-        var purge = new Command("purge", "Delete denylist entries of expired tokens and expired sessions (Table Storage has no TTL).");
+        var purge = new Command("purge", "Delete denylist entries of expired tokens, expired sessions and audit records past their retention (Table Storage has no TTL).");
         purge.SetAction((_, ct) => RunAsync(error, async services =>
         {
             var result = await services.GetRequiredService<ExpiredRecordPurger>().PurgeAsync(ct);
             output.WriteLine($"Deleted {result.RevokedTokensDeleted} revoked-token entries, {result.SessionsDeleted} expired sessions and {result.LoginFailuresDeleted} stale failed-login counters.");
+            output.WriteLine($"Deleted {result.AuditRecordsDeleted} audit records older than the audit retention.");
             return 0;
         }));
 
-        var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys.")
+        var auditUser = new Option<string?>("--user") { Description = "Only records of this user." };
+        var auditSince = new Option<string?>("--since") { Description = "How far back: 30m, 12h, 7d or [d.]hh:mm:ss (default 24h)." };
+        var auditKind = new Option<string?>("--kind") { Description = "Only this kind: " + string.Join(", ", Enum.GetValues<AuditKind>().Select(AuditEvent.NameOf)) + "." };
+        var auditList = new Command("list", "List audit records, oldest first.") { auditUser, auditSince, auditKind };
+        auditList.SetAction((parse, ct) => RunAsync(error, services => ListAuditAsync(services, output, error,
+            parse.GetValue(auditUser), parse.GetValue(auditSince), parse.GetValue(auditKind), ct)));
+
+        var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys, audit.")
         {
             new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable, usersUnlock },
             new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd, endEveryone },
             KeyCommands.Build(output, error),
+            new Command("audit", "Read the audit records.") { auditList },
             setup,
             purge,
         };
@@ -177,6 +197,79 @@ internal static class AdminCommands
         }
     }
 
+    /// <summary>
+    /// The audit record of an operator action, written after the action succeeded. If it cannot be written the
+    /// command fails (exit code 2) although the action was done; the message says so.
+    /// </summary>
+    public static async Task AuditAsync(IServiceProvider services, AuditKind kind, string? userId, string? detail, CancellationToken ct)
+    {
+        try
+        {
+            await services.GetRequiredService<AuditTrail>().RecordAsync(kind, AuditActor.Operator, userId, "ok", detail, ct);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            throw new StorageUnavailableException($"The change was made, but its audit record could not be written: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>30m, 12h, 7d, or a TimeSpan ([d.]hh:mm:ss).</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length >= 2 && char.ToLowerInvariant(text[^1]) is 'm' or 'h' or 'd'
+            && int.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            duration = char.ToLowerInvariant(text[^1]) switch { 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) };
+            return true;
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+    }
+
+    private static async Task<int> ListAuditAsync(
+        IServiceProvider services, TextWriter output, TextWriter error, string? userName, string? sinceText, string? kindText, CancellationToken ct)
+    {
+        var since = TimeSpan.FromHours(24);
+        if (sinceText is not null && !TryParseDuration(sinceText, out since))
+        {
+            error.WriteLine($"--since '{sinceText}' is not a duration; use 30m, 12h, 7d or [d.]hh:mm:ss.");
+            return 1;
+        }
+
+        AuditKind? kind = null;
+        if (kindText is not null)
+        {
+            if (!AuditEvent.TryParseKind(kindText, out var parsed))
+            {
+                error.WriteLine($"--kind '{kindText}' is not a kind; one of {string.Join(", ", Enum.GetValues<AuditKind>().Select(AuditEvent.NameOf))}.");
+                return 1;
+            }
+
+            kind = parsed;
+        }
+
+        string? userId = null;
+        if (userName is not null)
+        {
+            if (await FindUserAsync(services, error, userName, ct) is not { } user)
+            {
+                return 1;
+            }
+
+            userId = user.Id;
+        }
+
+        var records = await services.GetRequiredService<AuditTrail>().ListSinceAsync(TimeProvider.System.GetUtcNow() - since, ct);
+        output.WriteLine($"{"TIME (UTC)",-22}{"KIND",-24}{"USER",-34}{"CLIENT",-18}{"OUTCOME",-16}{"DETAIL",-40}USER AGENT");
+        foreach (var r in records.Where(r => (kind is null || r.Kind == kind) && (userId is null || r.UserId == userId)).OrderBy(r => r.At))
+        {
+            output.WriteLine($"{r.At.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{AuditEvent.NameOf(r.Kind),-24}{r.UserId ?? "-",-34}{r.ClientAddress ?? "-",-18}{r.Outcome,-16}{r.Detail ?? "",-40}{r.UserAgent}");
+        }
+
+        return 0;
+    }
+
     /// <summary>The one rule for a name that is no user: every command prints this and exits with 1.</summary>
     private static async Task<UserAccount?> FindUserAsync(IServiceProvider services, TextWriter error, string name, CancellationToken ct)
     {
@@ -201,11 +294,13 @@ internal static class AdminCommands
         {
             var ended = await administration.DisableAsync(user, ct);
             output.WriteLine($"Disabled {user.Username}; ended {ended} session(s) and every token issued so far.");
+            await AuditAsync(services, AuditKind.UserDisabled, user.Id, $"sessions_ended={ended}", ct);
         }
         else
         {
             await administration.EnableAsync(user, ct);
             output.WriteLine($"Enabled {user.Username}.");
+            await AuditAsync(services, AuditKind.UserEnabled, user.Id, null, ct);
         }
 
         return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessAuth.Audit;
 using ServerlessAuth.SigningKeys;
 
 namespace ServerlessAuth.Admin;
@@ -43,6 +44,13 @@ internal static class KeyCommands
                 output.WriteLine($"Ended every session created before {cutoff.UtcDateTime:u}.");
             }
 
+            await AdminCommands.AuditAsync(services, AuditKind.KeyRotated, null,
+                $"version={outcome.NewVersion.Id} emergency={parse.GetValue(emergency).ToString().ToLowerInvariant()} disabled={outcome.DisabledVersions.Count} sessions_ended={(outcome.SessionsEndedBefore is null ? "false" : "true")}", ct);
+            if (outcome.SessionsEndedBefore is not null)
+            {
+                await AdminCommands.AuditAsync(services, AuditKind.EveryoneLoggedOut, null, "by=keys_rotate", ct);
+            }
+
             return 0;
         }));
 
@@ -52,6 +60,11 @@ internal static class KeyCommands
         {
             var outcome = await services.GetRequiredService<KeyRotation>().DisableAsync(parse.GetValue(version)!, ct);
             (outcome.Found && !outcome.Refused ? output : error).WriteLine(outcome.Message);
+            if (outcome.Found && !outcome.Refused)
+            {
+                await AdminCommands.AuditAsync(services, AuditKind.KeyDisabled, null, $"version={parse.GetValue(version)}", ct);
+            }
+
             return outcome.Found && !outcome.Refused ? 0 : 1;
         }));
 

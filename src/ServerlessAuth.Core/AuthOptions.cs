@@ -29,6 +29,13 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00", ErrorMessage = "Auth:SessionAbsoluteLifetime must be between 1 minute and 90 days.")]
     public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
 
+    /// <summary>
+    /// How long after a refresh token was rotated a retry with the spent token still gets the same successor
+    /// instead of counting as reuse (which ends the session).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Auth:RefreshReuseGraceWindow must be between 0 and 1 minute.")]
+    public TimeSpan RefreshReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Consecutive failed logins for one username before it is locked.</summary>
     [Range(1, 100, ErrorMessage = "Auth:LockoutThreshold must be between 1 and 100.")]
     public int LockoutThreshold { get; set; } = 5;

@@ -26,6 +26,8 @@ public static class CoreServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Audit.AuditOptions>().Bind(configuration.GetSection(Audit.AuditOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IPasswordHasher<UserAccount>>(sp => new PasswordHasher<UserAccount>(Options.Create(new PasswordHasherOptions
@@ -43,6 +45,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RevocationReplica>();
         services.AddSingleton<RevocationFeedFollower>();
         services.AddSingleton<LogoutService>();
+        services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
         services.AddSingleton<KeyRotation>();
         services.AddSingleton<Lockout.AccountLockout>();

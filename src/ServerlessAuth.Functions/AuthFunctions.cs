@@ -33,6 +33,17 @@ public static class AuthFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/me")] HttpRequest request) =>
         AuthEndpoints.MeAsync(request.HttpContext);
 
+    [Function("Sessions")]
+    public static Task<IResult> SessionsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/sessions")] HttpRequest request) =>
+        AuthEndpoints.SessionsAsync(request.HttpContext);
+
+    /// <summary>The route parameter names the session; the endpoint reads it from the path, as under the other host.</summary>
+    [Function("EndSession")]
+    public static Task<IResult> EndSessionAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/sessions/{id}")] HttpRequest request) =>
+        AuthEndpoints.EndSessionAsync(request.HttpContext);
+
     [Function("Health")]
     public static Task<IResult> HealthAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "health")] HttpRequest request) =>

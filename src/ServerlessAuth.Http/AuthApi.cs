@@ -17,6 +17,8 @@ public static class AuthApi
         Map(api, "/auth/token", AuthEndpoints.TokenAsync, "token");
         Map(api, "/auth/logout", AuthEndpoints.LogoutAsync, "logout");
         Map(api, "/auth/me", AuthEndpoints.MeAsync, "me");
+        Map(api, "/auth/sessions", AuthEndpoints.SessionsAsync, "sessions");
+        Map(api, "/auth/sessions/{id}", AuthEndpoints.EndSessionAsync, "session");
         Map(api, "/health", AuthEndpoints.HealthAsync, "health");
         return api;
     }

@@ -30,6 +30,9 @@ public static class Problems
     public static IResult BadRequest(string detail) =>
         Problem(StatusCodes.Status400BadRequest, "invalid_request", "Invalid request", detail);
 
+    public static IResult NotFound(string detail) =>
+        Problem(StatusCodes.Status404NotFound, "not_found", "Not found", detail);
+
     public static IResult RepeatedField(string name) =>
         BadRequest($"The field '{name}' is given more than once; give it once.");
 

@@ -6,15 +6,16 @@ using ServerlessAuth.Storage;
 
 namespace ServerlessAuth.TableStorage;
 
-public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted, int FeedEventsDeleted = 0);
+public sealed record PurgeResult(int RevokedTokensDeleted, int SessionsDeleted, int LoginFailuresDeleted, int FeedEventsDeleted = 0, int AuditRecordsDeleted = 0);
 
 /// <summary>
 /// Table Storage has no TTL: this drops denylist entries whose tokens have expired (whole hourly
 /// partitions, found by a key-range query) and sessions past their absolute or idle end (a filtered
 /// scan, acceptable off the request path), stale failed-login counters, and revocation-feed minutes
-/// older than the feed's retention (whole partitions, by a key-range query). Run hourly (timer function) or by the admin CLI.
+/// older than the feed's retention, and audit days older than <c>Audit:Retention</c> (whole partitions, by key-range queries). Run hourly (timer function) or by the admin CLI.
 /// </summary>
-public sealed class ExpiredRecordPurger(AuthTables tables, RevocationWindow window, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class ExpiredRecordPurger(
+    AuthTables tables, RevocationWindow window, IOptions<AuthOptions> options, IOptions<Audit.AuditOptions> audit, TimeProvider time)
 {
     private const int MaxBatch = 100; // Table Storage transaction limit
 
@@ -40,7 +41,12 @@ public sealed class ExpiredRecordPurger(AuthTables tables, RevocationWindow wind
         var feed = await DeleteAsync(tables.RevocationFeed,
             TableClient.CreateQueryFilter($"PartitionKey lt {firstKeptMinute}"), cancellationToken);
 
-        return new PurgeResult(tokens, sessions, failures, feed);
+        // A UTC day of audit records goes once all of it is older than the retention.
+        var firstKeptDay = TableAuditStore.Partition(now - audit.Value.Retention);
+        var auditRows = await DeleteAsync(tables.Audit,
+            TableClient.CreateQueryFilter($"PartitionKey lt {firstKeptDay}"), cancellationToken);
+
+        return new PurgeResult(tokens, sessions, failures, feed, auditRows);
     }
 
     private async Task<int> DeleteAsync(TableClient table, string filter, CancellationToken cancellationToken)

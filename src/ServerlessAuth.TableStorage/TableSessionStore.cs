@@ -29,6 +29,26 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
         }
     }
 
+    public async Task<bool> ReplaceIfUnchangedAsync(Session expected, Session replacement, CancellationToken cancellationToken)
+    {
+        if (expected.Version is not { } version)
+        {
+            throw new ArgumentException("Only a session read from the store can be replaced conditionally.", nameof(expected));
+        }
+
+        try
+        {
+            await TableCall.RunAsync(tables,
+                ct => tables.Sessions.UpdateEntityAsync(SessionEntity.FromModel(replacement), new ETag(version), TableUpdateMode.Replace, ct), cancellationToken);
+            return true;
+        }
+        catch (Storage.StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 412 or 404 })
+        {
+            // Changed by another writer, or ended meanwhile.
+            return false;
+        }
+    }
+
     public async Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
         var response = await TableCall.RunAsync(tables,
@@ -60,6 +80,12 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
         public DateTimeOffset ExpiresAt { get; set; }
         public string? UserAgent { get; set; }
 
+        /// <summary><c>cookie</c> (also when absent: rows written before refresh tokens) or <c>refresh_token</c>.</summary>
+        public string? Kind { get; set; }
+        public byte[]? PreviousSecretHash { get; set; }
+        public byte[]? RotationKey { get; set; }
+        public DateTimeOffset? RotatedAt { get; set; }
+
         public Session ToModel() => new()
         {
             UserId = PartitionKey,
@@ -69,6 +95,11 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             LastSeenAt = LastSeenAt,
             ExpiresAt = ExpiresAt,
             UserAgent = UserAgent,
+            Kind = SessionKindNames.Parse(Kind),
+            PreviousSecretHash = PreviousSecretHash,
+            RotationKey = RotationKey,
+            RotatedAt = RotatedAt,
+            Version = ETag.ToString(),
         };
 
         public static SessionEntity FromModel(Session session) => new()
@@ -80,6 +111,10 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             LastSeenAt = session.LastSeenAt,
             ExpiresAt = session.ExpiresAt,
             UserAgent = session.UserAgent,
+            Kind = SessionKindNames.Of(session.Kind),
+            PreviousSecretHash = session.PreviousSecretHash,
+            RotationKey = session.RotationKey,
+            RotatedAt = session.RotatedAt,
         };
     }
 }

@@ -63,6 +63,41 @@ public sealed class FunctionsFlowTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Refresh_tokens_and_the_sessions_api_work_through_the_functions()
+    {
+        using var host = await StartAsync();
+        var username = "user-" + Guid.NewGuid().ToString("N")[..10];
+        await host.Services.GetRequiredService<UserAdministration>().AddAsync(username, Password, CancellationToken.None);
+
+        var login = await InvokeAsync(host, AuthFunctions.LoginAsync, "POST", "/api/auth/login",
+            body: JsonSerializer.Serialize(new { username, password = Password }), query: "?useCookies=false");
+        Assert.Equal(StatusCodes.Status200OK, login.Status);
+        Assert.Empty(login.Headers.SetCookie.ToString());
+        var refreshToken = login.Json.GetProperty("refresh_token").GetString()!;
+
+        var refreshed = await InvokeAsync(host, AuthFunctions.TokenAsync, "POST", "/api/auth/token",
+            body: JsonSerializer.Serialize(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken }));
+        Assert.Equal(StatusCodes.Status200OK, refreshed.Status);
+        Assert.NotEqual(refreshToken, refreshed.Json.GetProperty("refresh_token").GetString());
+        var accessToken = refreshed.Json.GetProperty("access_token").GetString()!;
+
+        await host.Services.GetRequiredService<RevocationFeedFollower>().PollOnceAsync(CancellationToken.None);
+        var sessions = await InvokeAsync(host, AuthFunctions.SessionsAsync, "GET", "/api/auth/sessions", bearer: accessToken);
+        Assert.Equal(StatusCodes.Status200OK, sessions.Status);
+        var session = Assert.Single(sessions.Json.GetProperty("sessions").EnumerateArray().ToList());
+        Assert.Equal("refresh_token", session.GetProperty("kind").GetString());
+        Assert.True(session.GetProperty("current").GetBoolean());
+
+        var id = session.GetProperty("id").GetString()!;
+        var ended = await InvokeAsync(host, AuthFunctions.EndSessionAsync, "DELETE", $"/api/auth/sessions/{id}", bearer: accessToken);
+        Assert.Equal(StatusCodes.Status204NoContent, ended.Status);
+        var afterEnd = await InvokeAsync(host, AuthFunctions.TokenAsync, "POST", "/api/auth/token",
+            body: JsonSerializer.Serialize(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = refreshed.Json.GetProperty("refresh_token").GetString()! }));
+        Assert.Equal(StatusCodes.Status400BadRequest, afterEnd.Status);
+        Assert.Equal("invalid_grant", afterEnd.Json.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task The_purge_timer_runs_against_storage()
     {
         using var host = await StartAsync();
@@ -94,7 +129,7 @@ public sealed class FunctionsFlowTests(AzuriteFixture azurite) : IClassFixture<A
 
     private static async Task<Answer> InvokeAsync(
         IHost host, Func<HttpRequest, Task<IResult>> function, string method, string path,
-        string? body = null, string? cookie = null, string? bearer = null)
+        string? body = null, string? cookie = null, string? bearer = null, string? query = null)
     {
         await using var scope = host.Services.CreateAsyncScope();
         var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
@@ -104,6 +139,10 @@ public sealed class FunctionsFlowTests(AzuriteFixture azurite) : IClassFixture<A
         request.Scheme = "https";
         request.Host = new HostString("func-api.test");
         request.Path = path;
+        if (query is not null)
+        {
+            request.QueryString = new QueryString(query);
+        }
         if (body is not null)
         {
             var bytes = Encoding.UTF8.GetBytes(body);

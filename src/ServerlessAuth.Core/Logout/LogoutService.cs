@@ -16,7 +16,8 @@ public enum LogoutScope
     Global,
 }
 
-public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bool AllTokensRevoked);
+/// <param name="UserId">Whose sessions the logout concerned, when a credential showed it (for the audit record).</param>
+public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bool AllTokensRevoked, string? UserId = null);
 
 /// <summary>
 /// Ends sessions and revokes tokens. Idempotent: missing or stale credentials end nothing and succeed.
@@ -34,9 +35,18 @@ public sealed class LogoutService(
 {
     /// <param name="cookie">The session cookie, if one was presented.</param>
     /// <param name="bearerToken">The presented access token, if any (validated here).</param>
-    public async Task<LogoutOutcome> LogoutAsync(LogoutScope scope, SessionCookieValue? cookie, string? bearerToken, CancellationToken cancellationToken)
+    public Task<LogoutOutcome> LogoutAsync(LogoutScope scope, SessionCookieValue? cookie, string? bearerToken, CancellationToken cancellationToken) =>
+        LogoutAsync(scope, cookie, null, bearerToken, cancellationToken);
+
+    /// <param name="cookie">The session cookie, if one was presented.</param>
+    /// <param name="refreshToken">A refresh token, if one was presented (current or just spent): its session is "this session" like a cookie's.</param>
+    /// <param name="bearerToken">The presented access token, if any (validated here).</param>
+    public async Task<LogoutOutcome> LogoutAsync(
+        LogoutScope scope, SessionCookieValue? cookie, SessionCookieValue? refreshToken, string? bearerToken, CancellationToken cancellationToken)
     {
-        var presented = cookie is null ? null : await sessions.ReadAsync(cookie, cancellationToken);
+        var fromCookie = cookie is null ? null : await sessions.ReadAsync(cookie, cancellationToken);
+        var fromRefresh = refreshToken is null ? null : await sessions.ReadRefreshAsync(refreshToken, cancellationToken);
+        var presented = fromCookie ?? fromRefresh;
         var session = presented?.Session;
         var token = bearerToken is null ? null : (await tokens.ValidateSignedTokenAsync(bearerToken, cancellationToken)).Claims;
         RevocationEvent[] tokenEvent = token is not null && scope != LogoutScope.Others
@@ -54,7 +64,12 @@ public sealed class LogoutService(
                 toEnd.Add((session.UserId, session.Id));
             }
 
-            if (token is not null && token.SessionId != session?.Id)
+            if (fromRefresh is not null && fromCookie is not null && fromRefresh.Session.Id != fromCookie.Session.Id)
+            {
+                toEnd.Add((fromRefresh.Session.UserId, fromRefresh.Session.Id));
+            }
+
+            if (token is not null && !toEnd.Contains((token.Subject, token.SessionId)))
             {
                 toEnd.Add((token.Subject, token.SessionId));
             }
@@ -71,6 +86,7 @@ public sealed class LogoutService(
                 : await sessions.EndAllAsync(userId, session?.Id ?? token?.SessionId, cancellationToken);
         }
 
+        var whose = session?.UserId ?? token?.Subject;
         string? revoked = null;
         if (token is not null && scope != LogoutScope.Others)
         {
@@ -83,7 +99,7 @@ public sealed class LogoutService(
             revoked = token.TokenId;
         }
 
-        return new LogoutOutcome(ended, revoked, allRevoked);
+        return new LogoutOutcome(ended, revoked, allRevoked, whose);
     }
 
     /// <summary>Logging out other devices needs a credential that is still good, not merely well-formed.</summary>

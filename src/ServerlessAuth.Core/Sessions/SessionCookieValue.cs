@@ -5,8 +5,9 @@ using System.Security.Cryptography;
 namespace ServerlessAuth.Sessions;
 
 /// <summary>
-/// The opaque cookie value <c>{userId}.{sessionId}.{secret}</c>: the ids locate the session with one
-/// point read; the 256-bit secret proves possession and is stored only as its SHA-256.
+/// The opaque credential of a session, <c>{userId}.{sessionId}.{secret}</c>: the cookie value, and the
+/// refresh token of a non-browser client. The ids locate the session with one point read; the 256-bit
+/// secret proves possession and is stored only as its SHA-256. Clients must not parse it.
 /// </summary>
 public sealed record SessionCookieValue(string UserId, string SessionId, string Secret)
 {
@@ -25,6 +26,18 @@ public sealed record SessionCookieValue(string UserId, string SessionId, string 
     public bool Matches(Session session) =>
         session.UserId == UserId && session.Id == SessionId
         && CryptographicOperations.FixedTimeEquals(SecretHash(), session.SecretHash);
+
+    /// <summary>Whether this is the secret the session's last rotation spent.</summary>
+    public bool MatchesPrevious(Session session) =>
+        session.UserId == UserId && session.Id == SessionId && session.PreviousSecretHash is { } previous
+        && CryptographicOperations.FixedTimeEquals(SecretHash(), previous);
+
+    /// <summary>
+    /// The value that replaces this one in a rotation: same session, secret = HMAC-SHA256(<paramref name="rotationKey"/>, secret).
+    /// The key is random per rotation and stays server-side, so only the server can compute the successor.
+    /// </summary>
+    public SessionCookieValue Successor(byte[] rotationKey) =>
+        this with { Secret = Base64Url.EncodeToString(HMACSHA256.HashData(rotationKey, System.Text.Encoding.ASCII.GetBytes(Secret))) };
 
     /// <summary>Strict parse: anything not of the exact shape is "no session".</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out SessionCookieValue? cookie)

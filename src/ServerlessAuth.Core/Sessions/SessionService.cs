@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.Users;
@@ -7,6 +8,23 @@ namespace ServerlessAuth.Sessions;
 public sealed record StartedSession(Session Session, SessionCookieValue Cookie);
 
 public sealed record ActiveSession(Session Session, UserAccount User);
+
+public enum RefreshResult
+{
+    /// <summary>The presented token was current: it is spent now, and <see cref="RefreshOutcome.RefreshToken"/> replaces it.</summary>
+    Rotated,
+
+    /// <summary>The token was spent within the grace window (a parallel or retried refresh): the same successor again.</summary>
+    RetriedWithinGrace,
+
+    /// <summary>Unknown, malformed, ended or expired: refused, nothing changed.</summary>
+    Invalid,
+
+    /// <summary>A spent token came back after the grace window: its whole session has been ended.</summary>
+    ReuseDetected,
+}
+
+public sealed record RefreshOutcome(RefreshResult Result, ActiveSession? Active = null, SessionCookieValue? RefreshToken = null, string? UserId = null);
 
 /// <summary>A session a cookie proves possession of, with what decides whether it is still usable.</summary>
 public sealed record PresentedSession(Session Session, UserAccount? User, DateTimeOffset? SessionsValidAfter);
@@ -23,7 +41,11 @@ public sealed class SessionService(
 
     public const int MaxUserAgentLength = 200;
 
-    public async Task<StartedSession> StartAsync(UserAccount user, string? userAgent, CancellationToken cancellationToken)
+    public Task<StartedSession> StartAsync(UserAccount user, string? userAgent, CancellationToken cancellationToken) =>
+        StartAsync(user, userAgent, SessionKind.Cookie, cancellationToken);
+
+    /// <param name="kind">Cookie for browsers; refresh token for non-browser clients (the credential has the same format).</param>
+    public async Task<StartedSession> StartAsync(UserAccount user, string? userAgent, SessionKind kind, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var cookie = SessionCookieValue.Create(user.Id);
@@ -36,6 +58,7 @@ public sealed class SessionService(
             LastSeenAt = now,
             ExpiresAt = now + options.Value.SessionAbsoluteLifetime,
             UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
+            Kind = kind,
         };
         await sessions.CreateAsync(session, cancellationToken);
         return new StartedSession(session, cookie);
@@ -49,7 +72,7 @@ public sealed class SessionService(
     public async Task<ActiveSession?> ResolveAsync(SessionCookieValue cookie, CancellationToken cancellationToken)
     {
         var presented = await ReadAsync(cookie, cancellationToken);
-        if (presented is null || !IsLive(presented))
+        if (presented is null || presented.Session.Kind != SessionKind.Cookie || !IsLive(presented))
         {
             return null;
         }
@@ -65,15 +88,99 @@ public sealed class SessionService(
         return new ActiveSession(session, user);
     }
 
-    /// <summary>The session a cookie proves possession of, live or not (logout ends expired ones too).</summary>
+    /// <summary>
+    /// The cookie session a cookie proves possession of, live or not (logout ends expired ones too). A
+    /// refresh token sent as a cookie proves nothing: the two credentials are never interchangeable.
+    /// </summary>
     public async Task<PresentedSession?> ReadAsync(SessionCookieValue cookie, CancellationToken cancellationToken)
     {
-        var sessionTask = sessions.FindAsync(cookie.UserId, cookie.SessionId, cancellationToken);
-        var userTask = users.FindByIdAsync(cookie.UserId, cancellationToken);
+        var presented = await ReadUncheckedAsync(cookie, cancellationToken);
+        return presented is { Session.Kind: SessionKind.Cookie } && cookie.Matches(presented.Session) ? presented : null;
+    }
+
+    /// <summary>
+    /// The refresh-token session a refresh token belongs to, live or not, whether the token is current or
+    /// the one spent by the last rotation (a client that lost a rotation's answer can still log out).
+    /// </summary>
+    public async Task<PresentedSession?> ReadRefreshAsync(SessionCookieValue refreshToken, CancellationToken cancellationToken)
+    {
+        var presented = await ReadUncheckedAsync(refreshToken, cancellationToken);
+        return presented is { Session.Kind: SessionKind.RefreshToken }
+            && (refreshToken.Matches(presented.Session) || refreshToken.MatchesPrevious(presented.Session))
+            ? presented
+            : null;
+    }
+
+    private async Task<PresentedSession?> ReadUncheckedAsync(SessionCookieValue credential, CancellationToken cancellationToken)
+    {
+        var sessionTask = sessions.FindAsync(credential.UserId, credential.SessionId, cancellationToken);
+        var userTask = users.FindByIdAsync(credential.UserId, cancellationToken);
         var cutoffTask = sessionCutoff.GetAsync(cancellationToken);
         await Task.WhenAll(sessionTask, userTask, cutoffTask);
-        var session = await sessionTask;
-        return session is not null && cookie.Matches(session) ? new PresentedSession(session, await userTask, await cutoffTask) : null;
+        return await sessionTask is { } session ? new PresentedSession(session, await userTask, await cutoffTask) : null;
+    }
+
+    /// <summary>
+    /// The refresh grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14). The current
+    /// token is exchanged for its successor with an ETag-checked replace of the session row, so of two
+    /// instances rotating at once exactly one writes; the other re-reads and answers as a retry. A token
+    /// spent at most <see cref="AuthOptions.RefreshReuseGraceWindow"/> ago gets the same successor again
+    /// (nothing is written); spent longer ago, its session is ended through the feed first.
+    /// </summary>
+    public async Task<RefreshOutcome> RefreshAsync(SessionCookieValue refreshToken, CancellationToken cancellationToken)
+    {
+        const int attempts = 3;
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            var presented = await ReadUncheckedAsync(refreshToken, cancellationToken);
+            if (presented is not { Session.Kind: SessionKind.RefreshToken } || !IsLive(presented))
+            {
+                return new RefreshOutcome(RefreshResult.Invalid);
+            }
+
+            var (session, user) = (presented.Session, presented.User!);
+            var now = time.GetUtcNow();
+            if (refreshToken.Matches(session))
+            {
+                var key = RandomNumberGenerator.GetBytes(32);
+                var successor = refreshToken.Successor(key);
+                var rotated = session with
+                {
+                    SecretHash = successor.SecretHash(),
+                    PreviousSecretHash = refreshToken.SecretHash(),
+                    RotationKey = key,
+                    RotatedAt = now,
+                    LastSeenAt = now,
+                };
+                if (await sessions.ReplaceIfUnchangedAsync(session, rotated, cancellationToken))
+                {
+                    return new RefreshOutcome(RefreshResult.Rotated, new ActiveSession(rotated, user), successor, user.Id);
+                }
+
+                // Another request rotated it first: read again and answer as its retry.
+                continue;
+            }
+
+            if (refreshToken.MatchesPrevious(session) && session is { RotationKey: { } rotationKey, RotatedAt: { } rotatedAt })
+            {
+                if (now - rotatedAt <= options.Value.RefreshReuseGraceWindow)
+                {
+                    var successor = refreshToken.Successor(rotationKey);
+                    return successor.Matches(session)
+                        ? new RefreshOutcome(RefreshResult.RetriedWithinGrace, new ActiveSession(session, user), successor, user.Id)
+                        : new RefreshOutcome(RefreshResult.Invalid);
+                }
+
+                await EndAsync([(session.UserId, session.Id)], [], cancellationToken);
+                return new RefreshOutcome(RefreshResult.ReuseDetected, UserId: session.UserId);
+            }
+
+            // Neither current nor the last spent one: older tokens of this session, or a guess.
+            return new RefreshOutcome(RefreshResult.Invalid);
+        }
+
+        // Rotated by others on every attempt: the caller may retry.
+        throw new Storage.StorageUnavailableException("The refresh token was being rotated by concurrent requests; retry.");
     }
 
     public bool IsLive(PresentedSession presented) =>
@@ -115,6 +222,27 @@ public sealed class SessionService(
 
     public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
         sessions.ListAsync(userId, cancellationToken);
+
+    /// <summary>The user's sessions that may still be used (the same rule as for their cookies and tokens).</summary>
+    public async Task<IReadOnlyList<Session>> ListLiveAsync(string userId, CancellationToken cancellationToken)
+    {
+        var listTask = sessions.ListAsync(userId, cancellationToken);
+        var userTask = users.FindByIdAsync(userId, cancellationToken);
+        var cutoffTask = sessionCutoff.GetAsync(cancellationToken);
+        await Task.WhenAll(listTask, userTask, cutoffTask);
+        var (user, cutoff) = (await userTask, await cutoffTask);
+        return [.. (await listTask).Where(s => IsLive(new PresentedSession(s, user, cutoff)))];
+    }
+
+    /// <summary>
+    /// Ends one session of <paramref name="userId"/>, broadcast first. Only that user's partition is
+    /// looked in, so another user's session id is never found.
+    /// </summary>
+    /// <returns>false when the user has no such session.</returns>
+    public async Task<bool> EndOwnAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        SessionCookieValue.IsSessionId(sessionId)
+        && await sessions.FindAsync(userId, sessionId, cancellationToken) is not null
+        && await EndAsync(userId, sessionId, cancellationToken);
 
     /// <returns>false when the session did not exist (already ended).</returns>
     public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken) =>

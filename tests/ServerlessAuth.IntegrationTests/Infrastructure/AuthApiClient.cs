@@ -12,6 +12,9 @@ public sealed record LoggedIn(string UserId, string Username, DateTimeOffset Ses
     public string CookieValue => Cookie.Value;
 }
 
+/// <summary>An RFC 6749 5.1 answer of a non-cookie login or a refresh grant.</summary>
+public sealed record TokenPair(string AccessToken, string RefreshToken, long ExpiresIn);
+
 public enum ScopeVia
 {
     None,
@@ -53,6 +56,99 @@ public sealed class AuthApiClient(HttpClient client)
             body.GetProperty("username").GetString()!,
             body.GetProperty("sessionExpiresAt").GetDateTimeOffset(),
             Responses.SessionCookie(response));
+    }
+
+    /// <summary><c>POST login?useCookies=false</c> with a JSON body.</summary>
+    public Task<HttpResponseMessage> LoginForTokensRawAsync(string username, string password, string? userAgent = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/auth/login?useCookies=false")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { username, password }), Encoding.UTF8, "application/json"),
+        };
+        if (userAgent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>Non-cookie login that must succeed.</summary>
+    public async Task<TokenPair> LoginForTokensAsync(UserAccount user, string? userAgent = null)
+    {
+        using var response = await LoginForTokensRawAsync(user.Username, TestSettings.Password, userAgent);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "login?useCookies=false");
+        return await ReadPairAsync(response);
+    }
+
+    /// <summary>The refresh grant, as a form body (RFC 6749 6) or JSON.</summary>
+    public Task<HttpResponseMessage> RefreshRawAsync(string? refreshToken, bool asJson = false, string grantType = "refresh_token")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/auth/token")
+        {
+            Content = asJson
+                ? new StringContent(JsonSerializer.Serialize(new Dictionary<string, string?> { ["grant_type"] = grantType, ["refresh_token"] = refreshToken }), Encoding.UTF8, "application/json")
+                : new FormUrlEncodedContent(refreshToken is null
+                    ? [KeyValuePair.Create("grant_type", grantType)]
+                    : [KeyValuePair.Create("grant_type", grantType), KeyValuePair.Create("refresh_token", refreshToken)]),
+        };
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>A refresh grant that must succeed.</summary>
+    public async Task<TokenPair> RefreshAsync(string refreshToken, bool asJson = false)
+    {
+        using var response = await RefreshRawAsync(refreshToken, asJson);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "refresh grant");
+        return await ReadPairAsync(response);
+    }
+
+    /// <summary>A refresh grant that must be refused with RFC 6749 5.2 <c>invalid_grant</c>.</summary>
+    public async Task AssertRefreshRefusedAsync(string refreshToken)
+    {
+        using var response = await RefreshRawAsync(refreshToken);
+        await Responses.AssertOAuthErrorAsync(response, "invalid_grant");
+    }
+
+    private static async Task<TokenPair> ReadPairAsync(HttpResponseMessage response)
+    {
+        var body = await Responses.ReadJsonAsync(response);
+        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        return new TokenPair(
+            body.GetProperty("access_token").GetString()!,
+            body.GetProperty("refresh_token").GetString()!,
+            body.GetProperty("expires_in").GetInt64());
+    }
+
+    public Task<HttpResponseMessage> SessionsAsync(string? accessToken) => WithBearer(HttpMethod.Get, "api/auth/sessions", accessToken);
+
+    public Task<HttpResponseMessage> EndSessionAsync(string? accessToken, string sessionId) =>
+        WithBearer(HttpMethod.Delete, $"api/auth/sessions/{Uri.EscapeDataString(sessionId)}", accessToken);
+
+    /// <summary>The caller's sessions, which must be listed.</summary>
+    public async Task<IReadOnlyList<JsonElement>> GetSessionsAsync(string accessToken)
+    {
+        using var response = await SessionsAsync(accessToken);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "sessions");
+        return [.. (await Responses.ReadJsonAsync(response)).GetProperty("sessions").EnumerateArray()];
+    }
+
+    /// <summary>Logout with a refresh token in the JSON body.</summary>
+    public Task<HttpResponseMessage> LogoutWithRefreshTokenAsync(string refreshToken, string? scope = null) =>
+        Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/auth/logout")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string?> { ["scope"] = scope, ["refresh_token"] = refreshToken }), Encoding.UTF8, "application/json"),
+        });
+
+    private Task<HttpResponseMessage> WithBearer(HttpMethod method, string path, string? accessToken)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return Client.SendAsync(request);
     }
 
     public Task<HttpResponseMessage> TokenAsync(string? cookieValue)

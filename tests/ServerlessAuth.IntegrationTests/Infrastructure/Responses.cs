@@ -110,4 +110,16 @@ public static class Responses
         Assert.StartsWith("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
         Assert.Contains("error_description=\"", challenge.Parameter, StringComparison.Ordinal);
     }
+
+    /// <summary>An RFC 6749 5.2 error: 400, JSON with that <c>error</c> and a description, not cached.</summary>
+    public static async Task AssertOAuthErrorAsync(HttpResponseMessage response, string error)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"Expected 400 {error}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-store", response.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(error, json.RootElement.GetProperty("error").GetString());
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("error_description").GetString()));
+    }
 }

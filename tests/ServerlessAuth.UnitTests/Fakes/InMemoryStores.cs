@@ -114,7 +114,7 @@ public sealed class InMemorySessionStore : ISessionStore
 
     public Task CreateAsync(Session session, CancellationToken cancellationToken)
     {
-        if (!_sessions.TryAdd((session.UserId, session.Id), session))
+        if (!_sessions.TryAdd((session.UserId, session.Id), session with { Version = NextVersion() }))
         {
             throw new InvalidOperationException($"Session {session.Id} exists already.");
         }
@@ -137,11 +137,43 @@ public sealed class InMemorySessionStore : ISessionStore
     {
         if (_sessions.TryGetValue((userId, sessionId), out var session))
         {
-            _sessions[(userId, sessionId)] = session with { LastSeenAt = lastSeenAt };
+            _sessions[(userId, sessionId)] = session with { LastSeenAt = lastSeenAt, Version = NextVersion() };
         }
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Awaited at the start of <see cref="ReplaceIfUnchangedAsync"/>.</summary>
+    public Func<Task>? BeforeReplace { get; set; }
+
+    public int Replacements;
+
+    public async Task<bool> ReplaceIfUnchangedAsync(Session expected, Session replacement, CancellationToken cancellationToken)
+    {
+        if (BeforeReplace is { } before)
+        {
+            await before();
+        }
+
+        var key = (expected.UserId, expected.Id);
+        if (!_sessions.TryGetValue(key, out var current) || current.Version != expected.Version)
+        {
+            return false;
+        }
+
+        // Compares by reference: an ETag check.
+        var replaced = _sessions.TryUpdate(key, replacement with { Version = NextVersion() }, current);
+        if (replaced)
+        {
+            Interlocked.Increment(ref Replacements);
+        }
+
+        return replaced;
+    }
+
+    private long _version;
+
+    private string NextVersion() => Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
         Task.FromResult(_sessions.TryRemove((userId, sessionId), out _));

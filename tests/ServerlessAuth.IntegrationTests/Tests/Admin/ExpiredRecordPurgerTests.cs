@@ -211,4 +211,29 @@ public sealed class ExpiredRecordPurgerTests(AzuriteFixture azurite)
         var again = (await scenario.Cli.RunAsync("purge")).AssertSucceeded();
         Assert.Contains("Deleted 0 revoked-token entries, 0 expired sessions and 0 stale failed-login counters.", again.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Deletes_whole_audit_days_older_than_the_retention_and_keeps_the_rest()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var store = scenario.Host.Service<Audit.IAuditStore>();
+        var retention = scenario.Host.Service<Microsoft.Extensions.Options.IOptions<Audit.AuditOptions>>().Value.Retention;
+        var now = DateTimeOffset.UtcNow;
+        Audit.AuditEvent At(DateTimeOffset at) => new(Audit.AuditKind.UserAdded, at, "u", null, "serverlessauth-admin", "ok", null);
+
+        // Two days wholly older than the retention; the day the retention ends in and later ones stay.
+        foreach (var at in new[] { now - retention - TimeSpan.FromDays(2), now - retention - TimeSpan.FromDays(1), now - retention, now - retention + TimeSpan.FromDays(1), now })
+        {
+            await store.AppendAsync(At(at), CancellationToken.None);
+        }
+
+        var result = await scenario.Host.Service<ExpiredRecordPurger>().PurgeAsync(CancellationToken.None);
+
+        Assert.Equal(2, result.AuditRecordsDeleted);
+        var left = await StoredRows.KeysAsync(scenario.Host.Service<AuthTables>().Audit);
+        Assert.Equal(
+            new[] { now - retention, now - retention + TimeSpan.FromDays(1), now }.Select(TableAuditStore.Partition).Distinct().Order(),
+            left.Keys.Order());
+        Assert.Contains("Deleted 0 audit records", (await scenario.Cli.RunAsync("purge")).AssertSucceeded().StandardOutput, StringComparison.Ordinal);
+    }
 }
