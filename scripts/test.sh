@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, integration (starts its own Azurite), infrastructure (Bicep build + lint).
+# Runs the whole test suite: unit, integration (starts its own Azurite), browser (Debian's chromium),
+# infrastructure (Bicep build + lint).
 # Installs what it needs: Azurite from package-lock.json (npm ci, skipped when node_modules already
 # matches it, unless CI=true), NuGet packages (incl. the Bicep CLI) by restore.
 set -euo pipefail
@@ -12,6 +13,8 @@ if [ "${CI:-}" = "true" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
+# The browser tests drive the system chromium; Playwright never downloads a browser.
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 dotnet restore ServerlessAuth.sln
 dotnet build ServerlessAuth.sln --no-restore -c Release
 

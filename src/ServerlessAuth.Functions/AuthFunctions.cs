@@ -44,6 +44,16 @@ public static class AuthFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/sessions/{id}")] HttpRequest request) =>
         AuthEndpoints.EndSessionAsync(request.HttpContext);
 
+    [Function("SignInPage")]
+    public static Task<IResult> SignInPageAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/signin")] HttpRequest request) =>
+        AuthEndpoints.SignInPageAsync(request.HttpContext);
+
+    [Function("AccountPage")]
+    public static Task<IResult> AccountPageAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/account")] HttpRequest request) =>
+        AuthEndpoints.AccountPageAsync(request.HttpContext);
+
     [Function("Health")]
     public static Task<IResult> HealthAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "health")] HttpRequest request) =>

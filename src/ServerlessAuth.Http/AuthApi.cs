@@ -19,6 +19,8 @@ public static class AuthApi
         Map(api, "/auth/me", AuthEndpoints.MeAsync, "me");
         Map(api, "/auth/sessions", AuthEndpoints.SessionsAsync, "sessions");
         Map(api, "/auth/sessions/{id}", AuthEndpoints.EndSessionAsync, "session");
+        Map(api, "/auth/signin", AuthEndpoints.SignInPageAsync, "signin");
+        Map(api, "/auth/account", AuthEndpoints.AccountPageAsync, "account");
         Map(api, "/health", AuthEndpoints.HealthAsync, "health");
         return api;
     }

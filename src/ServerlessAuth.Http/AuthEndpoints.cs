@@ -37,7 +37,9 @@ public static partial class AuthEndpoints
             {
                 metrics.Login(LoginOutcome.Throttled);
                 await audit.RecordAsync(AuditKind.Throttled, actor, null, "refused", null, ct);
-                return Problems.TooManyAttempts(context, wait);
+                return context.Request.HasFormContentType
+                    ? BackToSignIn(context, "throttled", null, wait)
+                    : Problems.TooManyAttempts(context, wait);
             }
 
             // ASP.NET Core Identity's convention: ?useCookies=false asks for tokens in the body instead of a cookie.
@@ -58,7 +60,9 @@ public static partial class AuthEndpoints
             {
                 metrics.Login(LoginOutcome.Locked);
                 await audit.RecordAsync(AuditKind.LockedOut, actor, await UserIdOfAsync(services, input.NormalizedUsername!, ct), "refused", null, ct);
-                return Problems.TooManyAttempts(context, remaining);
+                return input.IsForm
+                    ? BackToSignIn(context, "locked", input.ReturnUrl, remaining)
+                    : Problems.TooManyAttempts(context, remaining);
             }
 
             var check = await services.GetRequiredService<PasswordAuthenticator>().CheckAsync(input.NormalizedUsername!, input.Password!, ct);
@@ -67,7 +71,9 @@ public static partial class AuthEndpoints
                 await lockout.RecordFailureAsync(input.NormalizedUsername!, ct);
                 metrics.Login(LoginOutcome.BadCredentials);
                 await audit.RecordAsync(AuditKind.LoginFailed, actor, check.AccountId, "refused", "bad_credentials", ct);
-                return Problems.InvalidCredentials(context);
+                return input.IsForm
+                    ? BackToSignIn(context, "invalid_credentials", input.ReturnUrl)
+                    : Problems.InvalidCredentials(context);
             }
 
             if (hasFailures)
@@ -230,7 +236,7 @@ public static partial class AuthEndpoints
                 AuditKind.Logout, Actor(context), outcome.UserId, "ok", $"scope={scope} sessions_ended={outcome.SessionsEnded}", ct);
 
             return input.IsForm
-                ? SeeOther(context, ReturnUrls.Default)
+                ? SeeOther(context, AuthPages.SignInPath)
                 : TypedResults.Ok(new LogoutResponse(
                     scope, outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
         });

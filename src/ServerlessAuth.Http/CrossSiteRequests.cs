@@ -15,12 +15,19 @@ public static class CrossSiteRequests
     {
         var request = context.Request;
         var origin = request.Headers.Origin.Count == 1 ? request.Headers.Origin[0] : request.Headers.Origin.Count > 1 ? "" : null;
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (origin == "null")
+        {
+            // A browser sends "Origin: null" for its own page's form post under Referrer-Policy: no-referrer
+            // (our pages' policy); only its Sec-Fetch-Site, which no page can set, then says it is our own.
+            return site != "same-origin";
+        }
+
         if (origin is not null)
         {
             return !IsOwnOrigin(request, origin) && !allowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
         }
 
-        var site = request.Headers["Sec-Fetch-Site"].ToString();
         return site is "cross-site" or "same-site";
     }
 

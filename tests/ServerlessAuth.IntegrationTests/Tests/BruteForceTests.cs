@@ -239,9 +239,12 @@ public sealed partial class BruteForceTests(LockoutHostsFixture hosts, AzuriteFi
             await AssertTooManyAsync(fifth);
         }
 
+        // A form login goes back to the sign-in page, which says it in words.
         using (var form = await host.Api.LoginFormAsync(("username", user.Username), ("password", TestSettings.Password)))
         {
-            await AssertTooManyAsync(form);
+            Assert.Equal(HttpStatusCode.SeeOther, form.StatusCode);
+            Assert.StartsWith("/api/auth/signin?error=throttled&wait=", form.Headers.Location?.OriginalString);
+            Assert.DoesNotContain(form.Headers, h => h.Key == "Set-Cookie");
         }
 
         // Only login is limited: the session from the second attempt still gets tokens.

@@ -73,6 +73,8 @@ public sealed class CrossSiteTests(AllowedOriginHostFixture configured, HostFixt
         { Evil, null },
         { Evil, "same-origin" },          // Origin decides when present.
         { "null", null },                 // Sandboxed frames and some redirects send "null".
+        { "null", "cross-site" },         // "null" counts as ours only with Sec-Fetch-Site: same-origin.
+        { "null", "same-site" },
         { Evil.ToUpperInvariant(), null },
         { null, "cross-site" },
         { null, "same-site" },

@@ -101,14 +101,14 @@ public sealed class LogoutEndpointTests(HostFixture fixture) : IClassFixture<Hos
     }
 
     [Fact]
-    public async Task Form_logout_redirects_to_the_root_with_303_and_clears_the_cookie()
+    public async Task Form_logout_redirects_to_the_sign_in_page_with_303_and_clears_the_cookie()
     {
         var login = await Api.LoginAsync(await fixture.Host.AddUserAsync());
 
         using (var response = await Api.LogoutAsync(login.CookieValue, null, scope: null, ScopeVia.Form))
         {
             Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-            Assert.Equal("/", response.Headers.Location?.OriginalString);
+            Assert.Equal("/api/auth/signin", response.Headers.Location?.OriginalString);
             Responses.AssertClearsSessionCookie(response);
         }
 
