@@ -197,16 +197,8 @@ public sealed class SessionService(
         var now = time.GetUtcNow();
         await feed.PublishAsync([RevocationEvent.UserCutoff(userId, now, now)], cancellationToken);
         await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
-        var ended = 0;
-        foreach (var session in await sessions.ListAsync(userId, cancellationToken))
-        {
-            if (await sessions.DeleteAsync(userId, session.Id, cancellationToken))
-            {
-                ended++;
-            }
-        }
-
-        return ended;
+        var all = await sessions.ListAsync(userId, cancellationToken);
+        return await DeleteRowsAsync(all.Select(session => (userId, session.Id)), cancellationToken);
     }
 
     /// <summary>Ends every session of every user created before now (the operator's "log everyone out"), broadcast first.</summary>
@@ -264,16 +256,22 @@ public sealed class SessionService(
             await feed.PublishAsync(chunk, cancellationToken);
         }
 
-        var ended = 0;
-        foreach (var (userId, sessionId) in toEnd)
+        return await DeleteRowsAsync(toEnd, cancellationToken);
+    }
+
+    /// <returns>How many of the rows still existed.</returns>
+    private async Task<int> DeleteRowsAsync(IEnumerable<(string UserId, string SessionId)> rows, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var (userId, sessionId) in rows)
         {
             if (await sessions.DeleteAsync(userId, sessionId, cancellationToken))
             {
-                ended++;
+                deleted++;
             }
         }
 
-        return ended;
+        return deleted;
     }
 
     /// <returns>How many sessions were ended.</returns>
