@@ -14,7 +14,7 @@ namespace ServerlessAuth.IntegrationTests.Infrastructure;
 /// <summary>The settings every test host runs with; tests assert against these values.</summary>
 public static class TestSettings
 {
-    public const string Issuer = "https://auth.integration.test";
+    public const string Issuer = "https://auth.integration.test/api/auth";
     public const string Audience = "serverlessauth-integration-tests";
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(7);
     public static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromMinutes(30);

@@ -22,7 +22,7 @@ public sealed class AuthHarness
 {
     public static readonly DateTimeOffset Start = new(2030, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
-    public const string Issuer = "https://auth.test.example";
+    public const string Issuer = "https://auth.test.example/api/auth";
     public const string Audience = "https://api.test.example";
 
     /// <param name="keySource">Builds the key source from the harness (its clock and key options); null: the in-memory one.</param>
