@@ -225,9 +225,29 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             functions.Add(IndexedFunction.From(function, prefix));
         }
 
-        // Literal routes before templates, as route precedence would have it (auth/sessions/me before auth/sessions/{id}).
         _functions = functions;
+
+        // The worker's web server starts beside its gRPC client, so it may not listen yet: the host is ready
+        // once both are.
+        await Within(WaitForListenerAsync(_httpUri), $"the worker's HttpUri {_httpUri} to accept connections");
         _ = Completion.ContinueWith(_ => StopFrontEndAsync(), TaskScheduler.Default);
+    }
+
+    private static async Task<bool> WaitForListenerAsync(Uri uri)
+    {
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(uri.Host, uri.Port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     /// <summary>Runs a non-HTTP function now (the timer purge), as the host does when its trigger fires.</summary>
@@ -250,6 +270,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     private async Task ServeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        // Literal routes before templates, as route precedence has it.
         var function = _functions.Where(f => f.IsHttp).OrderBy(f => f.Literal ? 0 : 1).FirstOrDefault(f => f.Matches(path, context.Request.Method));
         if (function is null)
         {
@@ -272,13 +293,19 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status502BadGateway;
             await context.Response.WriteAsync($"The Functions worker failed: {ex.Message}");
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Write($"[host] {context.Request.Method} {path} failed in the test host: {ex}");
+            throw;
+        }
     }
 
     private async Task ProxyAsync(HttpContext context, IndexedFunction function)
     {
         var invocationId = Guid.NewGuid().ToString();
         using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(_httpUri!, context.Request.Path.Value + context.Request.QueryString.Value));
-        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        // An empty form still has a body, with its Content-Type.
+        if (context.Request.ContentLength is not null || context.Request.ContentType is not null || context.Request.Headers.TransferEncoding.Count > 0)
         {
             forward.Content = new StreamContent(context.Request.Body);
         }
@@ -321,6 +348,11 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         }
 
         context.Response.StatusCode = (int)response.StatusCode;
+        if (context.Response.StatusCode >= 500)
+        {
+            Write($"[host] {function.Name} answered {context.Response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}");
+        }
+
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (!HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -329,7 +361,10 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             }
         }
 
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        if (bytes.Length > 0)
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
     }
 
     private static InvocationRequest NewInvocation(string invocationId, IndexedFunction function) => new()
