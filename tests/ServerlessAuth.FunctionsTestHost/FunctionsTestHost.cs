@@ -111,7 +111,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         catch (Exception ex)
         {
             var reason = ex is WorkerFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-            var output = host.LastOutput();
+            var output = reason.Contains("last output", StringComparison.Ordinal) ? "" : host.LastOutput();
             await host.DisposeAsync();
             throw new WorkerFailedException($"The Functions test host could not start the worker in '{options.FunctionsDirectory}': {reason}{output}", ex);
         }
@@ -125,6 +125,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             throw new WorkerFailedException($"'{WorkerAssembly}' is not there: build src/ServerlessAuth.Functions first.");
         }
 
+        _channel.StreamEnded = ExplainStreamEndAsync;
         _channel.Log += log => Write($"[worker {log.Level}] {log.Category}: {log.Message}{(log.Exception is { } e ? " " + e.Message : "")}");
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -443,6 +444,25 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         _ = worker.WaitForExitAsync().ContinueWith(_ =>
             _channel.Fail(new WorkerFailedException($"The Functions worker (pid {worker.Id}) exited with code {worker.ExitCode}.{LastOutput()}")),
             TaskScheduler.Default);
+    }
+
+    /// <summary>A broken stream usually means the worker died: say so, with its exit code, when it has.</summary>
+    private async Task<Exception> ExplainStreamEndAsync(Exception reason)
+    {
+        if (_worker is { } worker)
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await worker.WaitForExitAsync(grace.Token);
+                return new WorkerFailedException($"The Functions worker (pid {worker.Id}) exited with code {worker.ExitCode}.{LastOutput()}", reason);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return reason;
     }
 
     private void Remember(string? line)

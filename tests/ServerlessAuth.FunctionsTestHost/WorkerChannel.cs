@@ -21,6 +21,9 @@ public sealed class WorkerChannel
     /// <summary>Logs the worker sent over the stream (RpcLog), for the host's output.</summary>
     public event Action<RpcLog>? Log;
 
+    /// <summary>Turns the reason the stream ended into the reason the worker failed (e.g. its exit).</summary>
+    public Func<Exception, Task<Exception>>? StreamEnded { get; set; }
+
     /// <summary>The worker id the worker sent in StartStream.</summary>
     public Task<string> Started => _started.Task;
 
@@ -50,15 +53,15 @@ public sealed class WorkerChannel
                 Dispatch(requests.Current);
             }
 
-            Fail(new WorkerFailedException("The worker closed its event stream."));
+            await EndAsync(new WorkerFailedException("The worker closed its event stream."));
         }
         catch (Exception ex) when (ex is not WorkerFailedException)
         {
-            Fail(new WorkerFailedException($"The worker's event stream broke: {ex.Message}", ex));
+            await EndAsync(new WorkerFailedException($"The worker's event stream broke: {ex.Message}", ex));
         }
         catch (WorkerFailedException ex)
         {
-            Fail(ex);
+            await EndAsync(ex);
         }
         finally
         {
@@ -94,6 +97,16 @@ public sealed class WorkerChannel
 
     /// <summary>Sends a message that has no answer (WorkerTerminate).</summary>
     public bool TrySend(StreamingMessage message) => _outbound.Writer.TryWrite(message);
+
+    private async Task EndAsync(Exception reason)
+    {
+        if (_ended.Task.IsCompleted)
+        {
+            return;
+        }
+
+        Fail(StreamEnded is { } explain ? await explain(reason) : reason);
+    }
 
     public void Fail(Exception reason)
     {

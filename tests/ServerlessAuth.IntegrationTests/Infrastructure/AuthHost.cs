@@ -144,7 +144,7 @@ public sealed class AuthHost : IAsyncDisposable
                     AppSettings = new Dictionary<string, string>(settings) { ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development" },
                     Certificate = TestCertificate.Instance,
                     ClientAddressFromForwardedFor = true,
-                    Output = line => File.AppendAllText("/tmp/worker-debug.log", line + "\n"),
+                    Output = WorkerLog.Write,
                 });
             }
 
@@ -351,4 +351,27 @@ public abstract class ConfiguredHostFixture(AzuriteFixture azurite) : IAsyncLife
 public sealed class FunctionsHostFixture(AzuriteFixture azurite) : HostFixture(azurite)
 {
     public override HostKind Kind => HostKind.Functions;
+}
+
+/// <summary>
+/// The Functions workers' output goes nowhere unless SERVERLESSAUTH_WORKER_LOG names a file: then every
+/// worker's lines are appended there (for a failing run; a failure's own message already has the last lines).
+/// </summary>
+public static class WorkerLog
+{
+    private static readonly string? Path = Environment.GetEnvironmentVariable("SERVERLESSAUTH_WORKER_LOG");
+    private static readonly Lock Gate = new();
+
+    public static void Write(string line)
+    {
+        if (Path is null)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            File.AppendAllText(Path, line + Environment.NewLine);
+        }
+    }
 }
