@@ -76,6 +76,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     private Uri? _httpUri;
     private IReadOnlyList<IndexedFunction> _functions = [];
     private int _disposed;
+    private volatile bool _ready;
 
     private FunctionsTestHost(FunctionsTestHostOptions options) => _options = options;
 
@@ -126,7 +127,14 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         }
 
         _channel.StreamEnded = ExplainStreamEndAsync;
-        _channel.Log += log => Write($"[worker {log.Level}] {log.Category}: {log.Message}{(log.Exception is { } e ? " " + e.Message : "")}");
+        // Warnings and worse: the worker's information logs include every storage request.
+        _channel.Log += log =>
+        {
+            if (log.Level >= RpcLog.Types.Level.Warning && log.Level != RpcLog.Types.Level.None)
+            {
+                Write($"[worker {log.Level}] {log.Category}: {log.Message}{(log.Exception is { } e ? " " + e.Message : "")}");
+            }
+        };
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -171,6 +179,9 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             }
         });
         _app.MapGrpcService<FunctionRpcService>();
+
+        // A stop of the web host (SIGTERM, Ctrl+C) ends the test host too, never a half-alive process.
+        _app.Lifetime.ApplicationStopping.Register(_channel.Close);
         await _app.StartAsync();
 
         var grpcUri = new Uri(_app.Urls.Single(u => u.StartsWith("http://", StringComparison.Ordinal)));
@@ -231,6 +242,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         // The worker's web server starts beside its gRPC client, so it may not listen yet: the host is ready
         // once both are.
         await Within(WaitForListenerAsync(_httpUri), $"the worker's HttpUri {_httpUri} to accept connections");
+        _ready = true;
         _ = Completion.ContinueWith(_ => StopFrontEndAsync(), TaskScheduler.Default);
     }
 
@@ -270,6 +282,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     private async Task ServeAsync(HttpContext context)
     {
+        if (!_ready)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
         var path = context.Request.Path.Value ?? "/";
         // Literal routes before templates, as route precedence has it.
         var function = _functions.Where(f => f.IsHttp).OrderBy(f => f.Literal ? 0 : 1).FirstOrDefault(f => f.Matches(path, context.Request.Method));
@@ -540,7 +558,6 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         }
 
         // Ask the worker to stop, as the host does, then make sure it has.
-        _channel.TrySend(new StreamingMessage { WorkerTerminate = new WorkerTerminate() });
         _channel.Close();
         if (_worker is { } worker)
         {

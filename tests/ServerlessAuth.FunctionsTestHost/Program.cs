@@ -41,16 +41,10 @@ catch (WorkerFailedException ex)
 await using (host)
 {
     Console.WriteLine($"Functions worker (pid {host.WorkerProcessId}) serving {host.BaseAddress}api: {string.Join(", ", host.Functions.Select(f => f.Name))}");
-    using var stop = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+    // Ctrl+C and SIGTERM stop the web host, which completes Completion; the worker's failure faults it.
     try
     {
-        await host.Completion.WaitAsync(stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        return 0;
+        await host.Completion;
     }
     catch (WorkerFailedException ex)
     {

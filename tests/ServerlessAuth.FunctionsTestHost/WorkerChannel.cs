@@ -95,9 +95,6 @@ public sealed class WorkerChannel
         }
     }
 
-    /// <summary>Sends a message that has no answer (WorkerTerminate).</summary>
-    public bool TrySend(StreamingMessage message) => _outbound.Writer.TryWrite(message);
-
     private async Task EndAsync(Exception reason)
     {
         if (_ended.Task.IsCompleted)
@@ -117,8 +114,14 @@ public sealed class WorkerChannel
         }
     }
 
+    /// <summary>Asks the worker to stop, as the host does on shutdown, and ends the channel.</summary>
     public void Close()
     {
+        if (!_ended.Task.IsCompleted)
+        {
+            _outbound.Writer.TryWrite(new StreamingMessage { WorkerTerminate = new WorkerTerminate() });
+        }
+
         _ended.TrySetResult();
         _started.TrySetCanceled();
         _outbound.Writer.TryComplete();
