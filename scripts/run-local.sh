@@ -31,5 +31,5 @@ admin setup
 . scripts/demo-user.sh
 add_demo_user "$DEMO_USER" "$DEMO_PASSWORD"
 echo "Demo user: $DEMO_USER / $DEMO_PASSWORD"
-echo "Serving https://localhost:7071/api (Ctrl+C to stop)"
+echo "Serving https://localhost:7071/api (Ctrl+C to stop); issuer and public keys: https://localhost:7071/api/auth/.well-known/openid-configuration"
 dotnet run --no-build --project src/ServerlessAuth.WebHost --launch-profile ServerlessAuth.WebHost
