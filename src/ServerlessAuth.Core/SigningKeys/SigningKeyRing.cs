@@ -10,7 +10,7 @@ public sealed class SigningKeyRing(SecurityKey current, IReadOnlyList<SecurityKe
     public IReadOnlyList<SecurityKey> ValidationKeys { get; } = validationKeys;
 }
 
-public interface ISigningKeyProvider
+public interface ISigningKeyProvider : ISigningKeyRefresh
 {
     /// <exception cref="SigningKeysUnavailableException">No usable version is known.</exception>
     ValueTask<SigningKeyRing> GetAsync(CancellationToken cancellationToken);
@@ -20,7 +20,4 @@ public interface ISigningKeyProvider
     /// so a freshly rotated key is picked up without waiting for the refresh interval.
     /// </summary>
     ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken);
-
-    /// <summary>The versions changed (a revocation-feed event): re-read them now, without waiting for the result.</summary>
-    void RequestRefresh();
 }
