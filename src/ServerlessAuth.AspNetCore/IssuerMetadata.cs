@@ -80,6 +80,24 @@ public sealed partial class IssuerMetadata(
         return _current ?? throw _lastFailure ?? new ServerlessAuthUnavailableException($"The discovery document at {options.Value.DiscoveryAddress} could not be read.");
     }
 
+    /// <summary>The document once the read in flight (if any) has finished, bounded by the HTTP timeout.</summary>
+    public async ValueTask<IssuerDocument?> AfterRefreshAsync(CancellationToken cancellationToken)
+    {
+        Task? load;
+        lock (_gate)
+        {
+            load = _load;
+        }
+
+        if (load is { IsCompleted: false })
+        {
+            // Never throws (the load keeps its failures); the timeout only ends the wait.
+            await load.WaitAsync(options.Value.HttpTimeout, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        return _current;
+    }
+
     /// <summary>JwtBearer: a token named an unknown <c>kid</c>. Rate-limited.</summary>
     void IConfigurationManager<OpenIdConnectConfiguration>.RequestRefresh()
     {

@@ -17,47 +17,83 @@ public static class ServerlessAuthBearerEvents
     public static JwtBearerEvents Create() => new()
     {
         OnTokenValidated = TokenValidatedAsync,
-        OnAuthenticationFailed = AuthenticationFailed,
+        OnAuthenticationFailed = AuthenticationFailedAsync,
         OnChallenge = ChallengeAsync,
     };
 
     private static async Task TokenValidatedAsync(TokenValidatedContext context)
     {
-        if (context.SecurityToken is not JsonWebToken token)
+        if (await FindFailureAsync(context.HttpContext, context.SecurityToken) is { } failure)
         {
-            context.Fail(new TokenRefusedException(ServerlessAuthTokenCheck.Malformed));
-            return;
+            context.Fail(failure);
+        }
+    }
+
+    /// <returns>null when the token may be used; otherwise why not (a refusal, or the state is unavailable).</returns>
+    private static async Task<Exception?> FindFailureAsync(HttpContext httpContext, SecurityToken validated)
+    {
+        if (validated is not JsonWebToken token)
+        {
+            return new TokenRefusedException(ServerlessAuthTokenCheck.Malformed);
         }
 
-        var check = context.HttpContext.RequestServices.GetRequiredService<ServerlessAuthTokenCheck>();
+        var check = httpContext.RequestServices.GetRequiredService<ServerlessAuthTokenCheck>();
         try
         {
-            if (await check.FindRefusalAsync(token, context.HttpContext.RequestAborted) is { } refusal)
-            {
-                context.Fail(new TokenRefusedException(refusal));
-            }
+            return await check.FindRefusalAsync(token, httpContext.RequestAborted) is { } refusal ? new TokenRefusedException(refusal) : null;
         }
         catch (ServerlessAuthUnavailableException ex)
         {
-            context.Fail(ex);
+            return ex;
         }
     }
 
     /// <summary>
-    /// JwtBearer rethrows what its pipeline threw (the discovery document unreadable) unless a result is
-    /// set here: fail instead, and let the challenge answer 503.
+    /// An unknown <c>kid</c>: JwtBearer has just asked for a key refresh; wait for it (bounded) and, when the
+    /// key is now known, validate once more, so a token signed with a freshly rotated key is accepted at its
+    /// first use. Anything JwtBearer's pipeline threw (the discovery document unreadable) is rethrown by it
+    /// unless a result is set here: fail instead, and let the challenge answer 503.
     /// </summary>
-    private static Task AuthenticationFailed(AuthenticationFailedContext context)
+    private static async Task AuthenticationFailedAsync(AuthenticationFailedContext context)
     {
+        if (context.Exception is SecurityTokenSignatureKeyNotFoundException && BearerToken(context.Request) is { } token)
+        {
+            var metadata = context.HttpContext.RequestServices.GetRequiredService<IssuerMetadata>();
+            if (await metadata.AfterRefreshAsync(context.HttpContext.RequestAborted) is { } document
+                && context.Options.TokenHandlers.FirstOrDefault() is { } handler)
+            {
+                var parameters = context.Options.TokenValidationParameters.Clone();
+                parameters.IssuerSigningKeys = document.Configuration.SigningKeys;
+                var result = await handler.ValidateTokenAsync(token, parameters);
+                if (result.IsValid)
+                {
+                    if (await FindFailureAsync(context.HttpContext, result.SecurityToken) is { } failure)
+                    {
+                        context.Fail(failure);
+                    }
+                    else
+                    {
+                        context.Principal = new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity);
+                        context.Success();
+                    }
+
+                    return;
+                }
+            }
+        }
+
         if (context.Result is null && context.Exception is not SecurityTokenException)
         {
             context.Fail(context.Exception is ServerlessAuthUnavailableException
                 ? context.Exception
                 : new ServerlessAuthUnavailableException("The token could not be checked: " + context.Exception.Message, context.Exception));
         }
-
-        return Task.CompletedTask;
     }
+
+    private static string? BearerToken(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim() is { Length: > 0 } token ? token : null
+            : null;
 
     private static async Task ChallengeAsync(JwtBearerChallengeContext context)
     {

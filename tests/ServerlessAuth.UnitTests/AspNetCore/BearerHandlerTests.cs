@@ -267,6 +267,43 @@ public sealed class BearerHandlerTests
     }
 
     [Fact]
+    public async Task A_key_added_to_the_jwks_is_accepted_at_its_first_use_without_a_feed_event()
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        await api.PollAsync();
+        using (var warm = await api.HelloAsync(api.Token()))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        var added = new IssuerKey("key-2");
+        api.Issuer.Keys.Add(added);
+
+        using var response = await api.HelloAsync(added.Sign(ProtectedApi.Header("key-2"), ProtectedApi.Claims()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_token_signed_with_a_new_key_is_refused_at_its_first_use()
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        var added = new IssuerKey("key-2");
+        var claims = ProtectedApi.Claims();
+        api.Issuer.Events.Add(FakeIssuer.Event("token_revoked", api.Time.GetUtcNow(), ("jti", claims["jti"]!.GetValue<string>()), ("instant", claims["exp"]!.GetValue<long>() * 1000)));
+        await api.PollAsync();
+        using (var warm = await api.HelloAsync(api.Token()))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        api.Issuer.Keys.Add(added);
+        using var response = await api.HelloAsync(added.Sign(ProtectedApi.Header("key-2"), claims));
+
+        await AssertInvalidTokenAsync(response, "The token has been revoked.");
+    }
+
+    [Fact]
     public async Task An_unknown_kid_asks_for_a_key_refresh_at_most_once_per_cooldown()
     {
         await using var api = await ProtectedApi.StartAsync();
