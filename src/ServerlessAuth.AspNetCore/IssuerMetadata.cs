@@ -152,10 +152,7 @@ public sealed partial class IssuerMetadata(
         using var timeout = new CancellationTokenSource(settings.HttpTimeout, time);
         try
         {
-            var retriever = new HttpDocumentRetriever(httpClients.CreateClient(ServerlessAuthBearerExtensions.HttpClientName))
-            {
-                RequireHttps = settings.RequireHttps,
-            };
+            var retriever = new IssuerDocumentRetriever(httpClients.CreateClient(ServerlessAuthBearerExtensions.HttpClientName), settings.RequireHttps);
             var configuration = await OpenIdConnectConfigurationRetriever
                 .GetAsync(settings.DiscoveryAddress.AbsoluteUri, retriever, timeout.Token)
                 .WaitAsync(timeout.Token);
