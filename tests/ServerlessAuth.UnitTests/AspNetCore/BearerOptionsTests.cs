@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServerlessAuth.AspNetCore;
 
 namespace ServerlessAuth.UnitTests.AspNetCore;
@@ -61,5 +64,36 @@ public sealed class BearerOptionsTests
         options.ClientSecret = "";
 
         Assert.Equal(2, Errors(options).Count(e => e.Contains("clients add", StringComparison.Ordinal)));
+    }
+}
+
+public sealed class BearerOptionsBindingTests
+{
+    [Fact]
+    public void The_section_overload_binds_every_setting_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ServerlessAuth:Issuer"] = "https://auth.example.com/api/auth",
+            ["ServerlessAuth:Audience"] = "orders-api",
+            ["ServerlessAuth:ClientId"] = "orders-api",
+            ["ServerlessAuth:ClientSecret"] = "secret",
+            ["ServerlessAuth:PollInterval"] = "00:00:00.500",
+            ["ServerlessAuth:StalenessBound"] = "00:00:05",
+            ["ServerlessAuth:AccessTokenLifetime"] = "00:05:00",
+            ["ServerlessAuth:HttpTimeout"] = "00:00:02",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAuthentication().AddServerlessAuthBearer(configuration.GetSection(ServerlessAuthBearerOptions.SectionName));
+
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<ServerlessAuthBearerOptions>>().Value;
+
+        Assert.Equal("https://auth.example.com/api/auth", options.Issuer);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.StalenessBound);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.AccessTokenLifetime);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.HttpTimeout);
+        Assert.Equal(new Uri("https://auth.example.com/api/auth/.well-known/openid-configuration"), options.DiscoveryAddress);
     }
 }
