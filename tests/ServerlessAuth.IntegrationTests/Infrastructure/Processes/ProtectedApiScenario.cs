@@ -123,6 +123,11 @@ public sealed partial class ProtectedApiScenario : IAsyncDisposable
     /// <summary>Starts (or restarts) our host on its port and waits until it answers healthy.</summary>
     public async Task StartHostAsync()
     {
+        if (Host is { } previous)
+        {
+            await previous.DisposeAsync();
+        }
+
         var pfx = Path.Combine(_directory, "host.pfx");
         var password = Guid.NewGuid().ToString("N");
         await File.WriteAllBytesAsync(pfx, TestCertificate.Instance.Export(X509ContentType.Pfx, password));
