@@ -30,7 +30,7 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Auth:Issuer, the iss claim. Empty: https://<default host name of the function app>.')
+@description('Auth:Issuer, the iss claim: the base URL of the auth endpoints, no trailing slash. Empty: https://<default host name of the function app>/api/auth.')
 param authIssuer string = ''
 
 @description('Auth:Audience, the aud claim.')
@@ -50,6 +50,13 @@ param sessionAbsoluteLifetime string = '12:00:00'
 @minLength(1)
 @maxLength(127)
 param signingKeySecretName string = 'jwt-signing-key'
+
+@description('SigningKeys:Algorithm, what new signing key versions are: ES256 (key pair; other APIs get only the public keys) or HS256 (shared secret).')
+@allowed([
+  'ES256'
+  'HS256'
+])
+param signingKeyAlgorithm string = 'ES256'
 
 @description('Name of the Key Vault. Empty: derived from the environment. Set it to redeploy an environment whose old vault is still soft-deleted (purge protection keeps the name taken).')
 @maxLength(24)
@@ -166,6 +173,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
     signingKeySecretName: signingKeySecretName
+    signingKeyAlgorithm: signingKeyAlgorithm
     authIssuer: authIssuer
     authAudience: authAudience
     accessTokenLifetime: accessTokenLifetime
@@ -188,6 +196,7 @@ output SERVICE_API_URI string = functionApp.outputs.uri
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output SIGNING_KEY_SECRET_NAME string = signingKeySecretName
+output SIGNING_KEY_ALGORITHM string = signingKeyAlgorithm
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 // Not AZURE_CLIENT_ID: exported into a developer's shell (azd env get-values), that name would make a local

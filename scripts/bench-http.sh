@@ -26,7 +26,7 @@ for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null &&
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
-export Auth__Issuer=https://localhost:$REPLICA_PORT Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
+export Auth__Issuer=https://localhost:$REPLICA_PORT/api/auth Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
 for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost tests/ServerlessAuth.Benchmarks; do
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null

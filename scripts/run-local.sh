@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Runs the standalone host on https://localhost:7071 against a local Azurite, with a demo user.
+# --functions: the same API at the same address, served by the Functions worker process
+# (src/ServerlessAuth.Functions) behind the worker-protocol test host instead (docs/functions-adapter.md).
 # Installs Azurite (npm ci), creates local.settings.json from the sample, the ASP.NET Core
 # development certificate, the tables and a first signing key. Azurite's data stays in .azurite/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+HOST_KIND=webhost
+case "${1:-}" in
+  --functions) HOST_KIND=functions ;;
+  "") ;;
+  *) echo "usage: $0 [--functions]" >&2; exit 64 ;;
+esac
 
 DEMO_USER="${DEMO_USER:-demo}"
 DEMO_PASSWORD="${DEMO_PASSWORD:-demo-password-1}"
@@ -25,11 +34,23 @@ fi
 dotnet dev-certs https >/dev/null 2>&1 || true
 
 export DOTNET_ENVIRONMENT=Development
-for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do dotnet build "$project" -v quiet -nologo; done
+if [ "$HOST_KIND" = functions ]; then
+  # Builds src/ServerlessAuth.Functions too: the test host starts that build output's worker.
+  projects=(src/ServerlessAuth.Admin tests/ServerlessAuth.FunctionsTestHost)
+else
+  projects=(src/ServerlessAuth.Admin src/ServerlessAuth.WebHost)
+fi
+for project in "${projects[@]}"; do dotnet build "$project" -v quiet -nologo; done
 admin() { dotnet run --no-build --project src/ServerlessAuth.Admin -- "$@"; }
 admin setup
 . scripts/demo-user.sh
 add_demo_user "$DEMO_USER" "$DEMO_PASSWORD"
 echo "Demo user: $DEMO_USER / $DEMO_PASSWORD"
 echo "Serving https://localhost:7071/api (Ctrl+C to stop)"
-dotnet run --no-build --project src/ServerlessAuth.WebHost --launch-profile ServerlessAuth.WebHost
+if [ "$HOST_KIND" = functions ]; then
+  # The worker gets local.settings.json's Values as its environment, as Core Tools would give it.
+  dotnet run --no-build --no-launch-profile --project tests/ServerlessAuth.FunctionsTestHost -- \
+    --settings "$PWD/local.settings.json" --port 7071
+else
+  dotnet run --no-build --project src/ServerlessAuth.WebHost --launch-profile ServerlessAuth.WebHost
+fi

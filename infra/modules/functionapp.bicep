@@ -38,7 +38,10 @@ param keyVaultUri string
 @description('Name of the secret whose versions are the signing keys (SigningKeys:SecretName).')
 param signingKeySecretName string
 
-@description('Auth:Issuer. Empty: https://<default host name of this app>.')
+@description('What new signing key versions are (SigningKeys:Algorithm): ES256 or HS256.')
+param signingKeyAlgorithm string
+
+@description('Auth:Issuer, the base URL of the auth endpoints. Empty: https://<default host name of this app>/api/auth.')
 param authIssuer string
 
 @description('Auth:Audience.')
@@ -191,9 +194,11 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // SigningKeyOptions (section SigningKeys).
     SigningKeys__VaultUri: keyVaultUri
     SigningKeys__SecretName: signingKeySecretName
+    SigningKeys__Algorithm: signingKeyAlgorithm
 
     // AuthOptions (section Auth).
-    Auth__Issuer: empty(authIssuer) ? 'https://${functionApp.properties.defaultHostName}' : authIssuer
+    // The base URL of the auth endpoints (host.json's routePrefix "api", then "auth"): the discovery document's URLs start with it.
+    Auth__Issuer: empty(authIssuer) ? 'https://${functionApp.properties.defaultHostName}/api/auth' : authIssuer
     Auth__Audience: authAudience
     Auth__AccessTokenLifetime: accessTokenLifetime
     Auth__SessionIdleTimeout: sessionIdleTimeout

@@ -2,20 +2,19 @@
 # Creates the first version of the JWT signing key secret in Key Vault, and only when the secret has no version
 # yet, so `azd provision` / `azd up` can be repeated; rotation is a separate, deliberate step (docs/deploy.md).
 #
-# The value is base64 of 32 random bytes from the .NET cryptographic generator. It goes to a file in a private
-# temporary directory and from there to Key Vault: it is never printed, never passed on a command line and never
-# written into the repository.
+# The value is made by .NET cryptography: for ES256 (the default) a P-256 private key as PKCS#8 PEM, for HS256
+# base64 of 32 random bytes. It goes to a file in a private temporary directory and from there to Key Vault: it is
+# never printed, never passed on a command line and never written into the repository.
 #
 # Needs: az, logged in as the principal that got Key Vault Secrets Officer (principalId).
-# Reads: AZURE_KEY_VAULT_NAME and SIGNING_KEY_SECRET_NAME, which azd sets from the deployment outputs.
+# Reads: AZURE_KEY_VAULT_NAME, SIGNING_KEY_SECRET_NAME and SIGNING_KEY_ALGORITHM (ES256 or HS256, default ES256),
+# which azd sets from the deployment outputs.
 # Optional: SIGNING_KEY_RETRY_ATTEMPTS (default 10) and SIGNING_KEY_RETRY_DELAY_SECONDS (default 30): a role
 # assignment made a moment ago can take minutes to reach Key Vault, so refusals are retried. Whether the signed-in
 # principal has the rights at all is checked first, from Azure RBAC.
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-# Same content type as the app's own rotation (KeyVaultSigningKeySource.AddVersionAsync).
-$contentType = 'application/vnd.serverlessauth.hs256-key+base64'
 # The data actions the script uses: list the versions, create one.
 $neededActions = @(
     'Microsoft.KeyVault/vaults/secrets/readMetadata/action',
@@ -31,6 +30,14 @@ $vault = $env:AZURE_KEY_VAULT_NAME
 $secret = if ($env:SIGNING_KEY_SECRET_NAME) { $env:SIGNING_KEY_SECRET_NAME } else { 'jwt-signing-key' }
 $attempts = if ($env:SIGNING_KEY_RETRY_ATTEMPTS) { [int] $env:SIGNING_KEY_RETRY_ATTEMPTS } else { 10 }
 $delay = if ($env:SIGNING_KEY_RETRY_DELAY_SECONDS) { [int] $env:SIGNING_KEY_RETRY_DELAY_SECONDS } else { 30 }
+$algorithm = if ($env:SIGNING_KEY_ALGORITHM) { $env:SIGNING_KEY_ALGORITHM } else { 'ES256' }
+
+# Same content types as the app's own rotation (SigningKeyMaterial in ServerlessAuth.Core).
+$contentType = switch -CaseSensitive ($algorithm) {
+    'ES256' { 'application/vnd.serverlessauth.es256-key+pem' }
+    'HS256' { 'application/vnd.serverlessauth.hs256-key+base64' }
+    default { Fail "SIGNING_KEY_ALGORITHM must be ES256 or HS256, not '$algorithm'." }
+}
 
 if (-not $vault) {
     Fail 'AZURE_KEY_VAULT_NAME is not set (run it through azd, or set it).'
@@ -111,9 +118,19 @@ try {
         exit 0
     }
 
-    # 32 random bytes, base64 without a trailing newline (az stores a file's content as it is).
     $keyFile = [System.IO.Path]::Combine($work, 'key')
-    [System.IO.File]::WriteAllText($keyFile, [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)))
+    if ($algorithm -ceq 'ES256') {
+        # A P-256 key pair; the private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY").
+        $ec = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        try {
+            [System.IO.File]::WriteAllText($keyFile, $ec.ExportPkcs8PrivateKeyPem())
+        } finally {
+            $ec.Dispose()
+        }
+    } else {
+        # 32 random bytes, base64 without a trailing newline (az stores a file's content as it is).
+        [System.IO.File]::WriteAllText($keyFile, [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)))
+    }
 
     for ($try = 1; ; $try++) {
         $set = Invoke-Az @('keyvault', 'secret', 'set', '--vault-name', $vault, '--name', $secret, '--file', $keyFile,
@@ -129,7 +146,7 @@ try {
         Start-Sleep -Seconds $delay
     }
 
-    Write-Output "create-signing-key: created the first version of secret '$secret' in vault '$vault'."
+    Write-Output "create-signing-key: created the first version ($algorithm) of secret '$secret' in vault '$vault'."
 } finally {
     Remove-Item -Recurse -Force -LiteralPath $work -ErrorAction SilentlyContinue
 }

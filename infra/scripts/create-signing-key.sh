@@ -3,20 +3,19 @@
 # Key Vault, and only when the secret has no version yet. Running it again changes nothing, so
 # `azd provision` / `azd up` can be repeated; rotation is a separate, deliberate step (docs/deploy.md).
 #
-# The value is base64 of 32 random bytes made by openssl on this machine. It goes from openssl to a
-# private temporary file to Key Vault: it is never printed, never passed on a command line and never
-# written into the repository.
+# The value is made by openssl on this machine: for ES256 (the default) a P-256 private key as PKCS#8 PEM,
+# for HS256 base64 of 32 random bytes. It goes from openssl to a private temporary file to Key Vault: it is
+# never printed, never passed on a command line and never written into the repository.
 #
 # Needs: az, logged in as the principal that got Key Vault Secrets Officer (principalId); openssl.
-# Reads: AZURE_KEY_VAULT_NAME and SIGNING_KEY_SECRET_NAME, which azd sets from the deployment outputs.
+# Reads: AZURE_KEY_VAULT_NAME, SIGNING_KEY_SECRET_NAME and SIGNING_KEY_ALGORITHM (ES256 or HS256, default ES256),
+# which azd sets from the deployment outputs.
 # Optional: SIGNING_KEY_RETRY_ATTEMPTS (default 10) and SIGNING_KEY_RETRY_DELAY_SECONDS (default 30):
 # a role assignment made by the deployment a moment ago can take minutes to reach Key Vault, so refusals
 # are retried. Whether the signed-in principal has the rights at all is checked first, from Azure RBAC.
 # The Windows variant is create-signing-key.ps1; keep the two in step.
 set -eu
 
-# Same content type as the app's own rotation (KeyVaultSigningKeySource.AddVersionAsync).
-content_type="application/vnd.serverlessauth.hs256-key+base64"
 # The data actions the script uses: list the versions, create one.
 needed_actions="Microsoft.KeyVault/vaults/secrets/readMetadata/action Microsoft.KeyVault/vaults/secrets/setSecret/action"
 
@@ -24,6 +23,17 @@ vault="${AZURE_KEY_VAULT_NAME:-}"
 secret="${SIGNING_KEY_SECRET_NAME:-jwt-signing-key}"
 attempts="${SIGNING_KEY_RETRY_ATTEMPTS:-10}"
 delay="${SIGNING_KEY_RETRY_DELAY_SECONDS:-30}"
+algorithm="${SIGNING_KEY_ALGORITHM:-ES256}"
+
+# Same content types as the app's own rotation (SigningKeyMaterial in ServerlessAuth.Core).
+case "$algorithm" in
+  ES256) content_type="application/vnd.serverlessauth.es256-key+pem" ;;
+  HS256) content_type="application/vnd.serverlessauth.hs256-key+base64" ;;
+  *)
+    echo "create-signing-key: SIGNING_KEY_ALGORITHM must be ES256 or HS256, not '$algorithm'." >&2
+    exit 1
+    ;;
+esac
 
 if [ -z "$vault" ]; then
   echo "create-signing-key: AZURE_KEY_VAULT_NAME is not set (run it through azd, or export it)." >&2
@@ -122,11 +132,21 @@ if [ "$versions" -gt 0 ]; then
   exit 0
 fi
 
-# 32 random bytes, base64 without the trailing newline (az stores a file's content as it is).
-openssl rand -base64 32 | tr -d '\n' >"$work/key"
-if [ "$(wc -c <"$work/key" | tr -d '[:space:]')" -ne 44 ]; then
-  echo "create-signing-key: openssl did not produce 32 random bytes." >&2
-  exit 1
+if [ "$algorithm" = ES256 ]; then
+  # A P-256 key pair; genpkey writes the private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY").
+  if ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key" 2>"$work/err" ||
+    [ "$(head -n 1 "$work/key")" != "-----BEGIN PRIVATE KEY-----" ]; then
+    cat "$work/err" >&2
+    echo "create-signing-key: openssl did not produce a PKCS#8 P-256 private key." >&2
+    exit 1
+  fi
+else
+  # 32 random bytes, base64 without the trailing newline (az stores a file's content as it is).
+  openssl rand -base64 32 | tr -d '\n' >"$work/key"
+  if [ "$(wc -c <"$work/key" | tr -d '[:space:]')" -ne 44 ]; then
+    echo "create-signing-key: openssl did not produce 32 random bytes." >&2
+    exit 1
+  fi
 fi
 
 try=1
@@ -144,4 +164,4 @@ while :; do
   try=$((try + 1))
 done
 
-echo "create-signing-key: created the first version of secret '$secret' in vault '$vault'."
+echo "create-signing-key: created the first version ($algorithm) of secret '$secret' in vault '$vault'."

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServerlessAuth.Audit;
 using ServerlessAuth.SigningKeys;
 
@@ -13,15 +14,17 @@ internal static class KeyCommands
         list.SetAction((_, ct) => AdminCommands.RunAsync(error, async services =>
         {
             var keys = services.GetRequiredService<ISigningKeyAdministration>();
+            var options = services.GetRequiredService<IOptions<SigningKeyOptions>>();
             var now = TimeProvider.System.GetUtcNow();
             var versions = await keys.ListAsync(ct);
             var current = versions.Where(v => v.IsUsableAt(now)).MaxBy(v => v.CreatedOn);
             output.WriteLine($"Source: {keys.Description}");
-            output.WriteLine($"{"VERSION (kid)",-34}{"CREATED (UTC)",-22}{"STATE",-10}NOTE");
+            output.WriteLine($"New versions: {options.Value.Algorithm} (SigningKeys:Algorithm)");
+            output.WriteLine($"{"VERSION (kid)",-34}{"CREATED (UTC)",-22}{"ALG",-7}{"STATE",-10}NOTE");
             foreach (var v in versions)
             {
                 var state = v.IsUsableAt(now) ? "usable" : v.Enabled ? "out-of-window" : "disabled";
-                output.WriteLine($"{v.Id,-34}{v.CreatedOn.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{state,-10}{(v == current ? "signs new tokens" : "")}");
+                output.WriteLine($"{v.Id,-34}{v.CreatedOn.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{v.Algorithm ?? "?",-7}{state,-10}{(v == current ? "signs new tokens" : "")}");
             }
 
             return 0;
@@ -33,7 +36,7 @@ internal static class KeyCommands
         rotate.SetAction((parse, ct) => AdminCommands.RunAsync(error, async services =>
         {
             var outcome = await services.GetRequiredService<KeyRotation>().RotateAsync(parse.GetValue(emergency), parse.GetValue(endSessions), ct);
-            output.WriteLine($"New version {outcome.NewVersion.Id} signs new tokens (instances pick it up at once on first sight of its kid, else within the refresh interval).");
+            output.WriteLine($"New {outcome.NewVersion.Algorithm} version {outcome.NewVersion.Id} signs new tokens (instances pick it up at once on first sight of its kid, else within the refresh interval).");
             foreach (var id in outcome.DisabledVersions)
             {
                 output.WriteLine($"Disabled {id}.");

@@ -3,10 +3,14 @@ using System.ComponentModel.DataAnnotations;
 namespace ServerlessAuth;
 
 /// <summary>Settings of the <c>Auth</c> section (<c>Auth__Issuer</c> in app settings).</summary>
-public sealed class AuthOptions
+public sealed class AuthOptions : IValidatableObject
 {
     public const string SectionName = "Auth";
 
+    /// <summary>
+    /// The base URL of the auth endpoints, route prefix included (<c>https://host/api/auth</c>): the <c>iss</c> of
+    /// every token, and the start of every URL in the discovery document.
+    /// </summary>
     [Required(ErrorMessage = "Auth:Issuer is required: the 'iss' value put into and demanded from every token.")]
     public string Issuer { get; set; } = "";
 
@@ -64,4 +68,48 @@ public sealed class AuthOptions
     /// <summary>PBKDF2-HMAC-SHA512 iterations (OWASP Password Storage: at least 210,000).</summary>
     [Range(1_000, 10_000_000, ErrorMessage = "Auth:PasswordHashIterations must be between 1,000 and 10,000,000.")]
     public int PasswordHashIterations { get; set; } = 210_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(Issuer) && IssuerProblem(Issuer) is { } problem)
+        {
+            yield return new ValidationResult(
+                $"Auth:Issuer must be the absolute https URL of the auth endpoints, route prefix included and without a trailing slash, "
+                + $"such as https://auth.example.com/api/auth (plain http only for a loopback host); '{Issuer}' {problem}.",
+                [nameof(Issuer)]);
+        }
+    }
+
+    /// <summary>What is wrong with an issuer URL, or null. Discovery builds its URLs as issuer + path, so each part matters.</summary>
+    private static string? IssuerProblem(string issuer)
+    {
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var uri) || uri.IsFile || uri.IsUnc)
+        {
+            return "is not an absolute URL";
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
+        {
+            return uri.Scheme == Uri.UriSchemeHttp ? "uses http for a host that is not loopback" : $"has the scheme '{uri.Scheme}'";
+        }
+
+        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0 || issuer.Contains('?') || issuer.Contains('#'))
+        {
+            return "has user information, a query or a fragment";
+        }
+
+        if (issuer.EndsWith('/'))
+        {
+            return "ends with a slash";
+        }
+
+        if (uri.AbsolutePath == "/")
+        {
+            return "has no path: include the route prefix (/api/auth)";
+        }
+
+        // As Uri writes it (lower-case host, no default port, nothing escaped), so that the text in tokens and in
+        // the discovery document is the one URL other APIs compare with.
+        return issuer == uri.AbsoluteUri ? null : $"is not in canonical form (write {uri.AbsoluteUri})";
+    }
 }

@@ -54,6 +54,16 @@ public static class AuthFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/account")] HttpRequest request) =>
         AuthEndpoints.AccountPageAsync(request.HttpContext);
 
+    [Function("Discovery")]
+    public static Task<IResult> DiscoveryAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/.well-known/openid-configuration")] HttpRequest request) =>
+        AuthEndpoints.DiscoveryAsync(request.HttpContext);
+
+    [Function("Jwks")]
+    public static Task<IResult> JwksAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/.well-known/jwks.json")] HttpRequest request) =>
+        AuthEndpoints.JwksAsync(request.HttpContext);
+
     [Function("Health")]
     public static Task<IResult> HealthAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "health")] HttpRequest request) =>

@@ -21,6 +21,8 @@ public static class AuthApi
         Map(api, "/auth/sessions/{id}", AuthEndpoints.EndSessionAsync, "session");
         Map(api, "/auth/signin", AuthEndpoints.SignInPageAsync, "signin");
         Map(api, "/auth/account", AuthEndpoints.AccountPageAsync, "account");
+        Map(api, "/auth" + AuthEndpoints.DiscoveryPath, AuthEndpoints.DiscoveryAsync, "discovery");
+        Map(api, "/auth" + AuthEndpoints.JwksPath, AuthEndpoints.JwksAsync, "jwks");
         Map(api, "/health", AuthEndpoints.HealthAsync, "health");
         return api;
     }

@@ -9,8 +9,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace ServerlessAuth.Benchmarks;
 
 /// <summary>
-/// The ceiling for /me: Kestrel over HTTPS answering one route that only validates an HS256 JWT of
-/// the product's shape with the library (issuer, audience, type, key, lifetime). No revocation state.
+/// The ceiling for /me: Kestrel over HTTPS answering one route that only validates an ES256 JWT (the
+/// product's default) of the product's shape with the library (issuer, audience, type, key, lifetime). No revocation state.
 /// It mints one such token with a key of its own and prints it first. Usage: bare-jwt URL
 /// </summary>
 internal static class BareJwtServer
@@ -23,8 +23,8 @@ internal static class BareJwtServer
             return 2;
         }
 
-        const string Issuer = "https://bare.bench", Audience = "bench";
-        var key = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = "bare" };
+        const string Issuer = "https://bare.bench/api/auth", Audience = "bench";
+        var key = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "bare" };
         var handler = new JsonWebTokenHandler { MapInboundClaims = false };
         var now = DateTime.UtcNow;
         var token = handler.CreateToken(new SecurityTokenDescriptor
@@ -36,11 +36,11 @@ internal static class BareJwtServer
             NotBefore = now,
             Expires = now.AddHours(1),
             Claims = new Dictionary<string, object> { ["sub"] = "bench", ["sid"] = "bench", ["jti"] = Guid.NewGuid().ToString("N") },
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
         });
         var parameters = new TokenValidationParameters
         {
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             ValidTypes = ["at+jwt"],
             ValidIssuer = Issuer,
             ValidAudience = Audience,

@@ -175,7 +175,7 @@ internal static class Propagation
             {
                 ["AuthStorage:ConnectionString"] = connection,
                 ["AuthStorage:TablePrefix"] = prefix,
-                ["Auth:Issuer"] = "https://propagation.bench",
+                ["Auth:Issuer"] = "https://propagation.bench/api/auth",
                 ["Auth:Audience"] = "bench",
                 ["Auth:PasswordHashIterations"] = "1000",
                 ["Auth:LoginAttemptsPerMinute"] = "100000",

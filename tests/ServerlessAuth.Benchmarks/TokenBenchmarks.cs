@@ -16,7 +16,8 @@ namespace ServerlessAuth.Benchmarks;
 /// <summary>
 /// CPU cost of the token path without storage: issuing; validating signature, header and claims; and
 /// the full Replica-mode validation of a protected request (plus the revocation state, in memory),
-/// beside the bare library call on the same token as the baseline of the same run.
+/// beside the bare library call on the same token as the baseline of the same run. Run for ES256 (the
+/// default for new deployments) and HS256, so the cost of the asymmetric signature shows beside the HMAC.
 /// </summary>
 [MemoryDiagnoser]
 public class TokenBenchmarks
@@ -34,15 +35,19 @@ public class TokenBenchmarks
     [Params(10_000)]
     public int ReplicaEntries { get; set; }
 
+    /// <summary>The algorithm of the one signing key version.</summary>
+    [Params(SigningKeyMaterial.Es256, SigningKeyMaterial.Hs256)]
+    public string Algorithm { get; set; } = SigningKeyMaterial.Es256;
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
         // A frozen clock: the replica stays current and the token unexpired however long the run takes.
         var time = new FrozenTime(DateTimeOffset.UtcNow);
-        var auth = Options.Create(new AuthOptions { Issuer = "https://bench", Audience = "bench" });
+        var auth = Options.Create(new AuthOptions { Issuer = "https://bench/api/auth", Audience = "bench" });
         var storage = Options.Create(new StorageOptions());
         var revocationOptions = Options.Create(new RevocationOptions { Mode = RevocationMode.Replica });
-        var source = new OneKeySource(time.GetUtcNow());
+        var source = new OneKeySource(time.GetUtcNow(), Algorithm);
         var keys = new SigningKeyCache(source, Options.Create(new SigningKeyOptions()), storage, time, NullLogger<SigningKeyCache>.Instance);
         _issuer = new AccessTokenIssuer(keys, auth, time);
 
@@ -65,9 +70,9 @@ public class TokenBenchmarks
         var ring = await keys.GetAsync(default);
         _bareParameters = new TokenValidationParameters
         {
-            ValidAlgorithms = [AccessTokenShape.Algorithm],
+            ValidAlgorithms = [Algorithm],
             ValidTypes = [AccessTokenShape.Type],
-            ValidIssuer = "https://bench",
+            ValidIssuer = "https://bench/api/auth",
             ValidAudience = "bench",
             IssuerSigningKeys = ring.ValidationKeys,
             LifetimeValidator = (_, expires, _, _) => expires > time.GetUtcNow().UtcDateTime,
@@ -93,9 +98,9 @@ public class TokenBenchmarks
     [Benchmark]
     public Task<AccessTokenValidation> ValidateReplicaMode() => _validator.ValidateAsync(_token, default);
 
-    private sealed class OneKeySource(DateTimeOffset now) : ISigningKeySource
+    private sealed class OneKeySource(DateTimeOffset now, string algorithm) : ISigningKeySource
     {
-        private readonly SigningKeyVersion _version = new("bench", true, now.AddDays(-1), Value: SigningKeyMaterial.Generate());
+        private readonly SigningKeyVersion _version = new("bench", true, now.AddDays(-1), Value: SigningKeyMaterial.Generate(algorithm));
 
         public string Description => "benchmark key";
 

@@ -19,7 +19,7 @@ public sealed class FunctionsCompositionTests
         ["AuthStorage:ConnectionString"] = "",
         ["AuthStorage:TableServiceUri"] = "https://stexample.table.core.windows.net",
         ["SigningKeys:VaultUri"] = "https://kv-example.vault.azure.net/",
-        ["Auth:Issuer"] = "https://func-api-example.azurewebsites.net",
+        ["Auth:Issuer"] = "https://func-api-example.azurewebsites.net/api/auth",
     };
 
     [Fact]

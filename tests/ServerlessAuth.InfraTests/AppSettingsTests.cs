@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
 
@@ -146,7 +147,7 @@ public sealed class AppSettingsTests
                     continue;
                 }
 
-                property.SetValue(instance, Bind(name, property.PropertyType, scope.Resolve(value)));
+                property.SetValue(instance, Bind(name, property.PropertyType, scope.Resolve(value), value));
             }
 
             var errors = new List<ValidationResult>();
@@ -164,10 +165,11 @@ public sealed class AppSettingsTests
         Assert.Contains("primaryEndpoints.blob", settings["AzureWebJobsStorage__blobServiceUri"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]!.GetValue<string>());
 
-        // Default issuer: the app's own https address.
+        // Default issuer: the base URL of the auth endpoints at the app's own https address.
         var issuer = settings["Auth__Issuer"]!.GetValue<string>();
         Assert.Contains("https://", issuer, StringComparison.Ordinal);
         Assert.Contains("defaultHostName", issuer, StringComparison.Ordinal);
+        Assert.Contains("/api/auth'", issuer, StringComparison.Ordinal);
     }
 
     /// <summary>Problems of a list of setting names; empty when they are all right.</summary>
@@ -222,7 +224,7 @@ public sealed class AppSettingsTests
             StringComparer.Ordinal);
 
     /// <summary>Converts a setting's value as the configuration binder does (through the type's TypeConverter).</summary>
-    private static object? Bind(string name, Type type, JsonNode? resolved)
+    private static object? Bind(string name, Type type, JsonNode? resolved, JsonNode? expression)
     {
         if (resolved is JsonValue value && value.TryGetValue<string>(out var text))
         {
@@ -240,7 +242,13 @@ public sealed class AppSettingsTests
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         if (underlying == typeof(string))
         {
-            return "https://deployment-time-value.invalid";
+            // A format('https://{0}/api/auth', ...) keeps its literal parts, so their shape is checked too.
+            var format = expression is JsonValue raw && raw.TryGetValue<string>(out var rawText)
+                ? Regex.Match(rawText, @"format\('([^']*)'")
+                : Match.Empty;
+            return format.Success
+                ? Regex.Replace(format.Groups[1].Value, @"\{\d+\}", "deployment-time-value.invalid")
+                : "https://deployment-time-value.invalid";
         }
 
         if (underlying == typeof(Uri))

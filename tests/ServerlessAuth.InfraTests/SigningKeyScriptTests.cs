@@ -1,10 +1,12 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace ServerlessAuth.InfraTests;
 
 /// <summary>
 /// infra/scripts/create-signing-key.sh (with the real openssl) and create-signing-key.ps1 run against a stand-in
-/// for the az CLI (a shell script first on PATH): they create a random first version only when the secret has none,
+/// for the az CLI (a shell script first on PATH): they create a random first version (an ES256 key, or HS256 when
+/// asked) only when the secret has none,
 /// with the app's content type, and stop at once when the signed-in principal has no rights on the vault.
 /// </summary>
 public sealed class SigningKeyScriptTests : IDisposable
@@ -45,8 +47,6 @@ public sealed class SigningKeyScriptTests : IDisposable
     /// <summary>What Key Vault Secrets Officer gives (its only data action).</summary>
     private const string SecretsOfficer = "Microsoft.KeyVault/vaults/secrets/*|";
 
-    private const string AppContentType = "application/vnd.serverlessauth.hs256-key+base64";
-
     private readonly string _directory = Directory.CreateTempSubdirectory("signing-key-script-").FullName;
 
     public SigningKeyScriptTests() => HookScripts.WriteFakeAz(_directory, FakeAz);
@@ -69,15 +69,48 @@ public sealed class SigningKeyScriptTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ShellsAndModes))]
-    public void CreatesTheFirstVersionFromRandomBytes(string shell, string mode)
+    public void CreatesTheFirstVersionAsAnEs256KeyByDefault(string shell, string mode)
     {
-        var result = RunScript(shell, mode);
+        var result = RunScript(shell, mode, algorithm: null);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var secret = Assert.Single(CreatedSecrets());
+        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", secret, StringComparison.Ordinal);
+        using (var key = ECDsa.Create())
+        {
+            key.ImportFromPem(secret);
+            Assert.Equal("1.2.840.10045.3.1.7", key.ExportParameters(false).Curve.Oid.Value); // P-256
+        }
+
+        AssertNeverShown(secret, result);
+    }
+
+    [Theory]
+    [MemberData(nameof(ShellsAndModes))]
+    public void CreatesAnHs256FirstVersionFromRandomBytesWhenAsked(string shell, string mode)
+    {
+        var result = RunScript(shell, mode, algorithm: "HS256");
 
         Assert.True(result.ExitCode == 0, result.Describe());
         var secret = Assert.Single(CreatedSecrets());
         Assert.Equal(44, secret.Length); // no trailing newline: az stores the file content as it is
         Assert.Equal(32, Convert.FromBase64String(secret).Length);
+        AssertNeverShown(secret, result);
+    }
 
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void RefusesAnUnknownAlgorithmBeforeCallingAz(string shell)
+    {
+        var result = RunScript(shell, "0", algorithm: "RS256");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("ES256 or HS256", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(AzCalls());
+    }
+
+    private void AssertNeverShown(string secret, ProcessResult result)
+    {
         var calls = AzCalls();
         var set = Assert.Single(calls, c => c.StartsWith("keyvault secret set", StringComparison.Ordinal));
         Assert.Contains("--vault-name kv-test", set, StringComparison.Ordinal);
@@ -85,24 +118,31 @@ public sealed class SigningKeyScriptTests : IDisposable
         Assert.Contains("--output none", set, StringComparison.Ordinal); // az would print the value otherwise
 
         // The value is on no command line and in no output.
-        Assert.All(calls, c => Assert.DoesNotContain(secret, c, StringComparison.Ordinal));
-        Assert.DoesNotContain(secret, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+        var body = secret.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-----", StringComparison.Ordinal));
+        foreach (var part in body.Append(secret.Trim()))
+        {
+            Assert.All(calls, c => Assert.DoesNotContain(part, c, StringComparison.Ordinal));
+            Assert.DoesNotContain(part, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
     [MemberData(nameof(Shells))]
     public void SetsTheContentTypeTheAppsOwnRotationSets(string shell)
     {
-        Assert.Equal(0, RunScript(shell, "0").ExitCode);
+        // The same literals as SigningKeyMaterial, so a key made here and one made by a rotation look alike.
+        var source = File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "src", "ServerlessAuth.Core", "SigningKeys", "SigningKeyMaterial.cs"));
+        foreach (var algorithm in new[] { "ES256", "HS256" })
+        {
+            var literal = Regex.Match(source, $@"{algorithm[..1]}{algorithm[1..].ToLowerInvariant()}ContentType\s*=\s*""([^""]+)""");
+            Assert.True(literal.Success, $"SigningKeyMaterial no longer has a literal {algorithm} content type.");
+            File.Delete(Path.Combine(_directory, "az.log"));
 
-        var set = Assert.Single(AzCalls(), c => c.StartsWith("keyvault secret set", StringComparison.Ordinal));
-        Assert.Contains($"--content-type {AppContentType}", set, StringComparison.Ordinal);
+            Assert.Equal(0, RunScript(shell, "0", algorithm: algorithm).ExitCode);
 
-        // The same literal as KeyVaultSigningKeySource.AddVersionAsync, so a key made here and one made by a rotation look alike.
-        var source = File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "src", "ServerlessAuth.TableStorage", "SigningKeys", "KeyVaultSigningKeySource.cs"));
-        var appContentType = Regex.Match(source, @"ContentType\s*=\s*""([^""]+)""");
-        Assert.True(appContentType.Success, "KeyVaultSigningKeySource no longer sets a literal ContentType.");
-        Assert.Equal(AppContentType, appContentType.Groups[1].Value);
+            var set = Assert.Single(AzCalls(), c => c.StartsWith("keyvault secret set", StringComparison.Ordinal));
+            Assert.Contains($"--content-type {literal.Groups[1].Value}", set, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -220,13 +260,14 @@ public sealed class SigningKeyScriptTests : IDisposable
         Assert.Empty(AzCalls());
     }
 
-    private ProcessResult RunScript(string shell, string mode, string permissions = SecretsOfficer, string? vaultName = "kv-test") =>
+    private ProcessResult RunScript(string shell, string mode, string permissions = SecretsOfficer, string? vaultName = "kv-test", string? algorithm = null) =>
         HookScripts.Run(shell, "create-signing-key", _directory, new Dictionary<string, string?>
         {
             ["PATH"] = _directory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
             ["AZURE_KEY_VAULT_NAME"] = vaultName,
             ["AZURE_PRINCIPAL_ID"] = "00000000-0000-0000-0000-0000000000bb",
             ["SIGNING_KEY_SECRET_NAME"] = "jwt-test-key",
+            ["SIGNING_KEY_ALGORITHM"] = algorithm,
             ["SIGNING_KEY_RETRY_ATTEMPTS"] = "3",
             ["SIGNING_KEY_RETRY_DELAY_SECONDS"] = "0",
             ["STUB_MODE"] = mode,

@@ -31,7 +31,11 @@ public sealed partial class SigningKeyCache(
     private long _lastAttempt = long.MinValue;
     private long _lastUnknownKeyRefresh = long.MinValue;
 
-    private sealed record Snapshot(IReadOnlyList<(SigningKeyVersion Version, SecurityKey Key)> Versions, Dictionary<string, string> Values);
+    private sealed record Snapshot(IReadOnlyList<(SigningKeyVersion Version, SecurityKey Key)> Versions, Dictionary<string, string> Values)
+    {
+        public Dictionary<string, (string Value, SecurityKey Key)> Keys { get; } =
+            Versions.GroupBy(v => v.Version.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (g.Last().Version.Value!, g.Last().Key), StringComparer.Ordinal);
+    }
 
     /// <summary>A ring built from one snapshot, good until the next not-before or expiry among its versions.</summary>
     private sealed record CachedRing(Snapshot Source, SigningKeyRing Ring, long ValidUntilTicks);
@@ -169,14 +173,22 @@ public sealed partial class SigningKeyCache(
                 continue;
             }
 
-            if (!SigningKeyMaterial.TryDecode(version.Value, out var bytes, out var error))
+            // Versions are immutable: a value seen before keeps its parsed key (and the library's cached crypto for it).
+            if (_snapshot?.Keys.TryGetValue(version.Id, out var known) == true && known.Value == version.Value)
+            {
+                keys.Add((version, known.Key));
+                values[version.Id] = version.Value;
+                continue;
+            }
+
+            if (!SigningKeyMaterial.TryParse(version.Id, version.Value, out var key, out var error))
             {
                 // A malformed version must never become a weak key; it is skipped and reported.
                 LogMalformedVersion(logger, source.Description, version.Id, error);
                 continue;
             }
 
-            keys.Add((version, new SymmetricSecurityKey(bytes) { KeyId = version.Id }));
+            keys.Add((version, key));
             values[version.Id] = version.Value;
         }
 

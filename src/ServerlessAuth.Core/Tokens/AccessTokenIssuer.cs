@@ -51,7 +51,7 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, IOptions<AuthOpt
                 [AccessTokenShape.Claims.TokenId] = claims.TokenId,
                 [AccessTokenShape.Claims.AuthTime] = authTime.ToUnixTimeSeconds(),
             },
-            SigningCredentials = new SigningCredentials(ring.Current, AccessTokenShape.Algorithm),
+            SigningCredentials = new SigningCredentials(ring.Current, ring.CurrentAlgorithm),
         };
 
         return new IssuedAccessToken(Handler.CreateToken(descriptor), claims);

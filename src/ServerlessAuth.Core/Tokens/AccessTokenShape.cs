@@ -1,13 +1,12 @@
-using Microsoft.IdentityModel.Tokens;
-
 namespace ServerlessAuth.Tokens;
 
-/// <summary>The one place that fixes what an access token looks like (RFC 9068 style, HS256).</summary>
+/// <summary>
+/// The one place that fixes what an access token looks like (RFC 9068 style). Its algorithm is the one
+/// its key version's value fixes (<see cref="SigningKeys.SigningKeyMaterial"/>): ES256, or HS256.
+/// </summary>
 public static class AccessTokenShape
 {
     public const string Type = "at+jwt";
-    public const string Algorithm = SecurityAlgorithms.HmacSha256;
-
     /// <summary>Tokens longer than this are refused before any parsing.</summary>
     public const int MaxLength = 4096;
 

@@ -8,7 +8,8 @@ using ServerlessAuth.SigningKeys;
 namespace ServerlessAuth.Tokens;
 
 /// <summary>
-/// Validates a presented access token: algorithm, type, key, issuer, audience and lifetime are pinned;
+/// Validates a presented access token: algorithm (the one of its key version), type, key, issuer, audience
+/// and lifetime are pinned;
 /// then its revocation state is read. A token whose state cannot be read is never accepted: storage
 /// and key failures propagate as exceptions that the HTTP layer turns into 503.
 /// </summary>
@@ -56,7 +57,7 @@ public sealed class AccessTokenValidator(
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             // The library reports a foreign algorithm as a signature failure; say which it was.
-            var (reason, error) = Describe(result.Exception is SecurityTokenInvalidSignatureException && HasForeignAlgorithm(token)
+            var (reason, error) = Describe(result.Exception is SecurityTokenInvalidSignatureException && HasForeignAlgorithm(token, ring)
                 ? new SecurityTokenInvalidAlgorithmException()
                 : result.Exception);
             return AccessTokenValidation.Invalid(reason, error);
@@ -96,7 +97,10 @@ public sealed class AccessTokenValidator(
         var settings = options.Value;
         return new TokenValidationParameters
         {
-            ValidAlgorithms = [AccessTokenShape.Algorithm],
+            // Pinned per key: a token may use only the algorithm of its kid's version (no HS256 token
+            // under an ES256 kid, whatever secret it was made with).
+            ValidAlgorithms = ring.Algorithms,
+            AlgorithmValidator = (algorithm, key, _, _) => IsPinnedAlgorithm(ring, algorithm, key),
             ValidTypes = [AccessTokenShape.Type],
             ValidIssuer = settings.Issuer,
             ValidAudience = settings.Audience,
@@ -157,11 +161,18 @@ public sealed class AccessTokenValidator(
             new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
     }
 
-    private static bool HasForeignAlgorithm(string token)
+    private static bool IsPinnedAlgorithm(SigningKeyRing ring, string algorithm, SecurityKey key) =>
+        ring.AlgorithmOf(key.KeyId) is { } pinned
+        && string.Equals(algorithm, pinned, StringComparison.Ordinal)
+        && string.Equals(SigningKeyMaterial.AlgorithmOf(key), pinned, StringComparison.Ordinal);
+
+    /// <summary>The header names another algorithm than the one of its kid's version (or of every version, for an unknown kid).</summary>
+    private static bool HasForeignAlgorithm(string token, SigningKeyRing ring)
     {
         try
         {
-            return new JsonWebToken(token).Alg != AccessTokenShape.Algorithm;
+            var jwt = new JsonWebToken(token);
+            return ring.AlgorithmOf(jwt.Kid) is { } pinned ? jwt.Alg != pinned : !ring.Algorithms.Contains(jwt.Alg);
         }
         catch (ArgumentException)
         {

@@ -11,7 +11,7 @@ public sealed class SigningKeyHealthCheck(ISigningKeyProvider keys) : IHealthChe
         try
         {
             var ring = await keys.GetAsync(cancellationToken);
-            return HealthCheckResult.Healthy($"current version {ring.Current.KeyId}");
+            return HealthCheckResult.Healthy($"current version {ring.Current.KeyId} ({ring.CurrentAlgorithm})");
         }
         catch (SigningKeysUnavailableException ex)
         {

@@ -46,7 +46,8 @@ public sealed class KeyVaultSigningKeySource(SecretClient client, IOptions<Signi
                 properties.Enabled ?? false,
                 properties.CreatedOn ?? DateTimeOffset.MinValue,
                 properties.NotBefore,
-                properties.ExpiresOn));
+                properties.ExpiresOn,
+                Algorithm: SigningKeyMaterial.AlgorithmOfContentType(properties.ContentType)));
         }
 
         return versions.OrderByDescending(v => v.CreatedOn).ToList();
@@ -54,10 +55,11 @@ public sealed class KeyVaultSigningKeySource(SecretClient client, IOptions<Signi
 
     public async Task<SigningKeyVersion> AddVersionAsync(CancellationToken cancellationToken)
     {
-        var secret = new KeyVaultSecret(SecretName, SigningKeyMaterial.Generate());
-        secret.Properties.ContentType = "application/vnd.serverlessauth.hs256-key+base64";
+        var algorithm = options.Value.Algorithm;
+        var secret = new KeyVaultSecret(SecretName, SigningKeyMaterial.Generate(algorithm));
+        secret.Properties.ContentType = SigningKeyMaterial.ContentTypeOf(algorithm);
         var created = (await client.SetSecretAsync(secret, cancellationToken)).Value.Properties;
-        return new SigningKeyVersion(created.Version, created.Enabled ?? true, created.CreatedOn ?? time.GetUtcNow(), created.NotBefore, created.ExpiresOn);
+        return new SigningKeyVersion(created.Version, created.Enabled ?? true, created.CreatedOn ?? time.GetUtcNow(), created.NotBefore, created.ExpiresOn, Algorithm: algorithm);
     }
 
     public async Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken)

@@ -29,7 +29,7 @@ public sealed class TableSigningKeySource(AuthTables tables, IOptions<SigningKey
         {
             PartitionKey = SecretName,
             RowKey = Guid.NewGuid().ToString("N"),
-            Value = SigningKeyMaterial.Generate(),
+            Value = SigningKeyMaterial.Generate(options.Value.Algorithm),
             Enabled = true,
             CreatedOn = time.GetUtcNow(),
         };
@@ -77,6 +77,6 @@ public sealed class TableSigningKeySource(AuthTables tables, IOptions<SigningKey
         public DateTimeOffset? ExpiresOn { get; set; }
 
         public SigningKeyVersion ToModel(bool includeValue) =>
-            new(RowKey, Enabled, CreatedOn, NotBefore, ExpiresOn, includeValue && Enabled ? Value : null);
+            new(RowKey, Enabled, CreatedOn, NotBefore, ExpiresOn, includeValue && Enabled ? Value : null, SigningKeyMaterial.AlgorithmOfValue(Value));
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessAuth.FunctionsTestHost;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Users;
@@ -14,7 +15,7 @@ namespace ServerlessAuth.IntegrationTests.Infrastructure;
 /// <summary>The settings every test host runs with; tests assert against these values.</summary>
 public static class TestSettings
 {
-    public const string Issuer = "https://auth.integration.test";
+    public const string Issuer = "https://auth.integration.test/api/auth";
     public const string Audience = "serverlessauth-integration-tests";
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(7);
     public static readonly TimeSpan SessionIdleTimeout = TimeSpan.FromMinutes(30);
@@ -29,10 +30,11 @@ public static class TestSettings
 /// </summary>
 public sealed class AuthHost : IAsyncDisposable
 {
-    private AuthHost(WebApplication app, Uri baseAddress)
+    private AuthHost(WebApplication app, Uri baseAddress, FunctionsTestHost.FunctionsTestHost? worker)
     {
         App = app;
         BaseAddress = baseAddress;
+        Worker = worker;
         var handler = new SocketsHttpHandler
         {
             UseCookies = false,
@@ -44,7 +46,17 @@ public sealed class AuthHost : IAsyncDisposable
         Api = new AuthApiClient(Client);
     }
 
+    /// <summary>
+    /// The in-process ASP.NET Core host. Under <see cref="HostKind.Functions"/> it serves no test request: it
+    /// shares the worker's storage and table prefix and gives tests its services (users, keys, stores), as
+    /// the admin CLI would.
+    /// </summary>
     public WebApplication App { get; }
+
+    /// <summary>Under <see cref="HostKind.Functions"/>: the test host whose worker process serves <see cref="Client"/>.</summary>
+    public FunctionsTestHost.FunctionsTestHost? Worker { get; }
+
+    public HostKind Kind => Worker is null ? HostKind.AspNetCore : HostKind.Functions;
 
     public Uri BaseAddress { get; }
 
@@ -123,7 +135,20 @@ public sealed class AuthHost : IAsyncDisposable
             await app.StartAsync();
             var address = app.Urls.Single();
             var port = new Uri(address).Port;
-            return new AuthHost(app, new Uri($"https://127.0.0.1:{port}/"))
+            FunctionsTestHost.FunctionsTestHost? worker = null;
+            if (options.Kind == HostKind.Functions)
+            {
+                step = "starting the Functions worker";
+                worker = await FunctionsTestHost.FunctionsTestHost.StartAsync(new FunctionsTestHostOptions
+                {
+                    AppSettings = new Dictionary<string, string>(settings) { ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development" },
+                    Certificate = TestCertificate.Instance,
+                    ClientAddressFromForwardedFor = true,
+                    Output = WorkerLog.Write,
+                });
+            }
+
+            return new AuthHost(app, worker?.BaseAddress ?? new Uri($"https://127.0.0.1:{port}/"), worker)
             {
                 ConnectionString = connectionString,
                 TablePrefix = tablePrefix,
@@ -164,13 +189,22 @@ public sealed class AuthHost : IAsyncDisposable
     /// Waits until this host's revocation replica has completed a poll that began after this call:
     /// from then on it refuses everything revoked before the call (Replica mode).
     /// </summary>
-    public Task CaughtUpAsync()
+    public async Task CaughtUpAsync()
     {
         var replica = Service<RevocationReplica>();
         var since = DateTimeOffset.UtcNow;
-        return Eventually.HoldsAsync(() => Task.FromResult(replica.CurrentAsOf >= since), AuthApiClient.RevocationBound,
+        await Eventually.HoldsAsync(() => Task.FromResult(replica.CurrentAsOf >= since), AuthApiClient.RevocationBound,
             "the revocation replica polls the feed", TimeSpan.FromMilliseconds(20));
+
+        // The worker's replica lives in its own process: it polls on the same interval, so a few intervals more
+        // cover its next completed poll.
+        if (Worker is not null)
+        {
+            await Task.Delay(WorkerCatchUp);
+        }
     }
+
+    private static readonly TimeSpan WorkerCatchUp = TimeSpan.FromSeconds(1);
 
     /// <summary>This host's own origin, as a browser on its pages would send it.</summary>
     public string Origin => BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -184,6 +218,11 @@ public sealed class AuthHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        if (Worker is not null)
+        {
+            await Worker.DisposeAsync();
+        }
+
         await App.StopAsync();
         await App.DisposeAsync();
     }
@@ -202,11 +241,24 @@ public sealed record AuthHostOptions
 
     /// <summary>Runs on the builder after the service's own registrations (e.g. to add a logger provider).</summary>
     public Action<WebApplicationBuilder>? Configure { get; init; }
+
+    /// <summary>Which host serves the test's requests (Configure reaches only the in-process one).</summary>
+    public HostKind Kind { get; init; } = HostKind.AspNetCore;
 }
 
-/// <summary>A host of its own, on its own table prefix, for one test class.</summary>
-public sealed class HostFixture(AzuriteFixture azurite) : IAsyncLifetime
+/// <summary>The two ways the API is served: the plain ASP.NET Core host, or the Functions worker behind the worker-protocol test host.</summary>
+public enum HostKind
 {
+    AspNetCore,
+    Functions,
+}
+
+/// <summary>A host of its own, on its own table prefix, for one test class (the ASP.NET Core host).</summary>
+public class HostFixture(AzuriteFixture azurite) : IAsyncLifetime
+{
+    /// <summary>Which host serves the requests; <see cref="FunctionsHostFixture"/> says Functions.</summary>
+    public virtual HostKind Kind => HostKind.AspNetCore;
+
     private AuthHost? _host;
 
     public AuthHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
@@ -214,7 +266,7 @@ public sealed class HostFixture(AzuriteFixture azurite) : IAsyncLifetime
     public AuthApiClient Api => Host.Api;
 
     public async Task InitializeAsync() =>
-        _host = await AuthHost.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), addSigningKey: true);
+        _host = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { Kind = Kind });
 
     public async Task DisposeAsync()
     {
@@ -270,6 +322,8 @@ public sealed class StrictTwoHostsFixture(AzuriteFixture azurite) : TwoHostsFixt
 /// </summary>
 public abstract class ConfiguredHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 {
+    public virtual HostKind Kind => HostKind.AspNetCore;
+
     private AuthHost? _host;
 
     public AuthHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
@@ -279,13 +333,45 @@ public abstract class ConfiguredHostFixture(AzuriteFixture azurite) : IAsyncLife
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
 
     public async Task InitializeAsync() =>
-        _host = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { Settings = Settings });
+        _host = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { Settings = Settings, Kind = Kind });
 
     public async Task DisposeAsync()
     {
         if (_host is not null)
         {
             await _host.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The same as <see cref="HostFixture"/>, served by the Functions worker process through the worker-protocol
+/// test host: one worker per fixture.
+/// </summary>
+public sealed class FunctionsHostFixture(AzuriteFixture azurite) : HostFixture(azurite)
+{
+    public override HostKind Kind => HostKind.Functions;
+}
+
+/// <summary>
+/// The Functions workers' output goes nowhere unless SERVERLESSAUTH_WORKER_LOG names a file: then every
+/// worker's lines are appended there (for a failing run; a failure's own message already has the last lines).
+/// </summary>
+public static class WorkerLog
+{
+    private static readonly string? Path = Environment.GetEnvironmentVariable("SERVERLESSAUTH_WORKER_LOG");
+    private static readonly Lock Gate = new();
+
+    public static void Write(string line)
+    {
+        if (Path is null)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            File.AppendAllText(Path, line + Environment.NewLine);
         }
     }
 }

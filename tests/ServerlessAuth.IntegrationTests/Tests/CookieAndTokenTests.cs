@@ -5,7 +5,8 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class CookieAndTokenTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="CookieAndTokenTestsOnAspNetCore"/>, <see cref="CookieAndTokenTestsOnFunctions"/>).</summary>
+public abstract class CookieAndTokenTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -137,3 +138,9 @@ public sealed class CookieAndTokenTests(HostFixture fixture) : IClassFixture<Hos
     private static string? Audience(JsonElement aud) =>
         aud.ValueKind == JsonValueKind.Array ? Assert.Single(aud.EnumerateArray()).GetString() : aud.GetString();
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class CookieAndTokenTestsOnAspNetCore(HostFixture fixture) : CookieAndTokenTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class CookieAndTokenTestsOnFunctions(FunctionsHostFixture fixture) : CookieAndTokenTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -5,7 +5,7 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary>A host that lists one browser origin in <c>Auth:AllowedOrigins</c>.</summary>
-public sealed class AllowedOriginHostFixture(AzuriteFixture azurite) : ConfiguredHostFixture(azurite)
+public class AllowedOriginHostFixture(AzuriteFixture azurite) : ConfiguredHostFixture(azurite)
 {
     public const string AllowedOrigin = "https://app.example";
 
@@ -20,8 +20,7 @@ public sealed class AllowedOriginHostFixture(AzuriteFixture azurite) : Configure
 /// headers every response carries. (Form login's local-only returnUrl is covered in LoginTests.)
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class CrossSiteTests(AllowedOriginHostFixture configured, HostFixture closed)
-    : IClassFixture<AllowedOriginHostFixture>, IClassFixture<HostFixture>
+public abstract class CrossSiteTests(AllowedOriginHostFixture configured, HostFixture closed)
 {
     private const string Evil = "https://evil.example";
 
@@ -298,3 +297,16 @@ public sealed class CrossSiteTests(AllowedOriginHostFixture configured, HostFixt
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
+
+public sealed class FunctionsAllowedOriginHostFixture(AzuriteFixture azurite) : AllowedOriginHostFixture(azurite)
+{
+    public override HostKind Kind => HostKind.Functions;
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class CrossSiteTestsOnAspNetCore(AllowedOriginHostFixture configured, HostFixture closed)
+    : CrossSiteTests(configured, closed), IClassFixture<AllowedOriginHostFixture>, IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class CrossSiteTestsOnFunctions(FunctionsAllowedOriginHostFixture configured, FunctionsHostFixture closed)
+    : CrossSiteTests(configured, closed), IClassFixture<FunctionsAllowedOriginHostFixture>, IClassFixture<FunctionsHostFixture>;

@@ -5,7 +5,8 @@ using ServerlessAuth.Users;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class FlowTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="FlowTestsOnAspNetCore"/>, <see cref="FlowTestsOnFunctions"/>).</summary>
+public abstract class FlowTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -81,3 +82,9 @@ public sealed class FlowTests(HostFixture fixture) : IClassFixture<HostFixture>
         Assert.Equal("healthy", body.GetProperty("status").GetString());
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class FlowTestsOnAspNetCore(HostFixture fixture) : FlowTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class FlowTestsOnFunctions(FunctionsHostFixture fixture) : FlowTests(fixture), IClassFixture<FunctionsHostFixture>;

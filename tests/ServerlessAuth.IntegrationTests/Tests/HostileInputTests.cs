@@ -13,8 +13,10 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 /// every hostile case. Hostile tokens are signed with the real key and carry the live session's real
 /// claims wherever that matters, so each is refused for its one hostile trait and nothing else.
 /// </summary>
-public sealed class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
+public class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
 {
+    public virtual HostKind Kind => HostKind.AspNetCore;
+
     private AuthHost? _host;
 
     public AuthHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
@@ -29,7 +31,7 @@ public sealed class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await AuthHost.StartAsync(azurite.ConnectionString, AzuriteFixture.NewTablePrefix(), addSigningKey: true);
+        _host = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { Kind = Kind });
         User = await Host.AddUserAsync();
         Session = await Host.Api.LoginAsync(User);
         OtherSession = await Host.Api.LoginAsync(User);
@@ -111,7 +113,7 @@ public sealed class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
 /// 500 ever appears), and nothing is ever accepted.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixture<HostileInputFixture>
+public abstract class HostileInputTests(HostileInputFixture fixture)
 {
     private const int OverLimit = 5000;
 
@@ -425,3 +427,14 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
         }
     }
 }
+
+public sealed class FunctionsHostileInputFixture(AzuriteFixture azurite) : HostileInputFixture(azurite)
+{
+    public override HostKind Kind => HostKind.Functions;
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class HostileInputTestsOnAspNetCore(HostileInputFixture fixture) : HostileInputTests(fixture), IClassFixture<HostileInputFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class HostileInputTestsOnFunctions(FunctionsHostileInputFixture fixture) : HostileInputTests(fixture), IClassFixture<FunctionsHostileInputFixture>;

@@ -6,7 +6,8 @@ using ServerlessAuth.Users;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed partial class LoginTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="LoginTestsOnAspNetCore"/>, <see cref="LoginTestsOnFunctions"/>).</summary>
+public abstract partial class LoginTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -168,3 +169,9 @@ public sealed partial class LoginTests(HostFixture fixture) : IClassFixture<Host
     [GeneratedRegex("\"traceId\"\\s*:\\s*\"[^\"]*\"")]
     private static partial Regex TraceId();
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LoginTestsOnAspNetCore(HostFixture fixture) : LoginTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LoginTestsOnFunctions(FunctionsHostFixture fixture) : LoginTests(fixture), IClassFixture<FunctionsHostFixture>;

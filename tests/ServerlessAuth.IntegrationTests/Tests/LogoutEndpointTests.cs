@@ -4,7 +4,8 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class LogoutEndpointTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="LogoutEndpointTestsOnAspNetCore"/>, <see cref="LogoutEndpointTestsOnFunctions"/>).</summary>
+public abstract class LogoutEndpointTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -136,3 +137,9 @@ public sealed class LogoutEndpointTests(HostFixture fixture) : IClassFixture<Hos
         await Api.GetTokenAsync(login.CookieValue);
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LogoutEndpointTestsOnAspNetCore(HostFixture fixture) : LogoutEndpointTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LogoutEndpointTestsOnFunctions(FunctionsHostFixture fixture) : LogoutEndpointTests(fixture), IClassFixture<FunctionsHostFixture>;

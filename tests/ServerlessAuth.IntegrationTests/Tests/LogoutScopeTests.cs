@@ -5,7 +5,7 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class LogoutScopeTests(HostFixture fixture) : IClassFixture<HostFixture>
+public abstract class LogoutScopeTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -290,3 +290,9 @@ public sealed class LogoutScopeTests(HostFixture fixture) : IClassFixture<HostFi
         await AssertSessionWorksAsync(login, token);
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LogoutScopeTestsOnAspNetCore(HostFixture fixture) : LogoutScopeTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class LogoutScopeTestsOnFunctions(FunctionsHostFixture fixture) : LogoutScopeTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -5,7 +5,8 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class MeTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="MeTestsOnAspNetCore"/>, <see cref="MeTestsOnFunctions"/>).</summary>
+public abstract class MeTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -74,3 +75,9 @@ public sealed class MeTests(HostFixture fixture) : IClassFixture<HostFixture>
         Assert.Equal(["GET"], response.Content.Headers.Allow);
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class MeTestsOnAspNetCore(HostFixture fixture) : MeTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class MeTestsOnFunctions(FunctionsHostFixture fixture) : MeTests(fixture), IClassFixture<FunctionsHostFixture>;

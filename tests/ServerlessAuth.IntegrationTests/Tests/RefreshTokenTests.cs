@@ -4,7 +4,7 @@ using ServerlessAuth.IntegrationTests.Infrastructure;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary>A grace window far longer than any test's requests take, so that "within the window" never depends on timing.</summary>
-public sealed class LongGraceHostFixture(AzuriteFixture azurite) : ConfiguredHostFixture(azurite)
+public class LongGraceHostFixture(AzuriteFixture azurite) : ConfiguredHostFixture(azurite)
 {
     protected override IReadOnlyDictionary<string, string> Settings { get; } =
         new Dictionary<string, string> { ["Auth:RefreshReuseGraceWindow"] = "00:01:00" };
@@ -12,7 +12,7 @@ public sealed class LongGraceHostFixture(AzuriteFixture azurite) : ConfiguredHos
 
 /// <summary>Non-browser clients: login for tokens, the refresh grant with rotation, logout with a refresh token.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class RefreshTokenTests(LongGraceHostFixture fixture) : IClassFixture<LongGraceHostFixture>
+public abstract class RefreshTokenTests(LongGraceHostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -205,3 +205,14 @@ public sealed class RefreshTokenTests(LongGraceHostFixture fixture) : IClassFixt
         await Api.AssertRefreshRefusedAsync(pair.RefreshToken);
     }
 }
+
+public sealed class FunctionsLongGraceHostFixture(AzuriteFixture azurite) : LongGraceHostFixture(azurite)
+{
+    public override HostKind Kind => HostKind.Functions;
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class RefreshTokenTestsOnAspNetCore(LongGraceHostFixture fixture) : RefreshTokenTests(fixture), IClassFixture<LongGraceHostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class RefreshTokenTestsOnFunctions(FunctionsLongGraceHostFixture fixture) : RefreshTokenTests(fixture), IClassFixture<FunctionsLongGraceHostFixture>;

@@ -5,7 +5,8 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary><c>GET /api/auth/sessions</c> and <c>DELETE /api/auth/sessions/{id}</c>: a user's own sessions only.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class SessionsApiTests(HostFixture fixture) : IClassFixture<HostFixture>
+/// <summary>HTTP contract tests, run on both hosts (<see cref="SessionsApiTestsOnAspNetCore"/>, <see cref="SessionsApiTestsOnFunctions"/>).</summary>
+public abstract class SessionsApiTests(HostFixture fixture)
 {
     private AuthApiClient Api => fixture.Api;
 
@@ -131,3 +132,9 @@ public sealed class SessionsApiTests(HostFixture fixture) : IClassFixture<HostFi
         await Api.RefreshAsync(pair.RefreshToken);
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class SessionsApiTestsOnAspNetCore(HostFixture fixture) : SessionsApiTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class SessionsApiTestsOnFunctions(FunctionsHostFixture fixture) : SessionsApiTests(fixture), IClassFixture<FunctionsHostFixture>;

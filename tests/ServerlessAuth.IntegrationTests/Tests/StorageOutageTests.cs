@@ -9,7 +9,7 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 /// lost, so this class recreates its own tables; other classes create theirs when they start.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class StorageOutageTests(HostFixture fixture, AzuriteFixture azurite) : IClassFixture<HostFixture>
+public abstract class StorageOutageTests(HostFixture fixture, AzuriteFixture azurite)
 {
     [Fact]
     public async Task Health_is_503_while_storage_is_down_and_200_once_it_is_back()
@@ -40,3 +40,9 @@ public sealed class StorageOutageTests(HostFixture fixture, AzuriteFixture azuri
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
     }
 }
+
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageOutageTestsOnAspNetCore(HostFixture fixture, AzuriteFixture azurite) : StorageOutageTests(fixture, azurite), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageOutageTestsOnFunctions(FunctionsHostFixture fixture, AzuriteFixture azurite) : StorageOutageTests(fixture, azurite), IClassFixture<FunctionsHostFixture>;

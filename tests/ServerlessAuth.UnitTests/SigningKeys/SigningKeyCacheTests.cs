@@ -327,9 +327,9 @@ public sealed class SigningKeyCacheTests
     }
 
     [Fact]
-    public async Task A_32_byte_value_is_accepted()
+    public async Task A_32_byte_value_is_accepted_as_an_HS256_key()
     {
-        var key = new TestKey("v-32", Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+        var key = TestKey.Hs256("v-32", Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
         _versions = [Version(key, Start)];
 
         Assert.Equal("v-32", (await Cache.GetAsync(CancellationToken.None)).Current.KeyId);

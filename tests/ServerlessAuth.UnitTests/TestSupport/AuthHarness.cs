@@ -22,17 +22,20 @@ public sealed class AuthHarness
 {
     public static readonly DateTimeOffset Start = new(2030, 6, 1, 9, 0, 0, TimeSpan.Zero);
 
-    public const string Issuer = "https://auth.test.example";
+    public const string Issuer = "https://auth.test.example/api/auth";
     public const string Audience = "https://api.test.example";
 
     /// <param name="keySource">Builds the key source from the harness (its clock and key options); null: the in-memory one.</param>
     /// <param name="mode">Strict by default, so that tests of the table rules read the tables; replica tests pass Replica.</param>
+    /// <param name="key">The default source's one version; null: an ES256 key.</param>
     public AuthHarness(
         Func<AuthHarness, ISigningKeySource>? keySource = null,
         Action<AuthOptions>? configure = null,
         Action<SigningKeyOptions>? configureKeys = null,
-        RevocationMode mode = RevocationMode.Strict)
+        RevocationMode mode = RevocationMode.Strict,
+        TestKey? key = null)
     {
+        Key = key ?? TestKey.Create("key-version-1");
         Auth = new AuthOptions { Issuer = Issuer, Audience = Audience, PasswordHashIterations = 1000 };
         configure?.Invoke(Auth);
         KeyOptions = new SigningKeyOptions();
@@ -93,7 +96,7 @@ public sealed class AuthHarness
     public IOptions<SigningKeyOptions> KeyOptionsAccessor => Options.Create(KeyOptions);
 
     /// <summary>The one version of the default source.</summary>
-    public TestKey Key { get; } = TestKey.Create("key-version-1");
+    public TestKey Key { get; }
 
     public InMemorySigningKeySource? MemorySource { get; }
 
@@ -176,7 +179,7 @@ public sealed class AuthHarness
     /// <summary>A payload for a made-up user and session (enough for signature-only validation).</summary>
     public JsonObject Payload() => Payload(UserAccount.NewId(), NewSessionId());
 
-    /// <summary>An HS256 token of the right shape signed with <paramref name="key"/>.</summary>
+    /// <summary>A token of the right shape signed with <paramref name="key"/>, in the key's own algorithm.</summary>
     public string Forge(TestKey key, JsonObject? payload = null) =>
-        TokenForge.Hs256(TokenForge.Header(key.Id), payload ?? Payload(), key.Bytes);
+        TokenForge.Signed(TokenForge.Header(key.Id, key.Algorithm), payload ?? Payload(), key);
 }

@@ -9,16 +9,18 @@ public sealed partial class AccessTokenIssuerTests
     [GeneratedRegex("^[A-Za-z0-9_-]{22}$")]
     private static partial Regex TokenIdShape();
 
-    [Fact]
-    public async Task Header_is_HS256_at_jwt_with_the_current_key_version_as_kid()
+    [Theory]
+    [InlineData("ES256")]
+    [InlineData("HS256")]
+    public async Task Header_names_the_key_versions_algorithm_at_jwt_and_the_version_as_kid(string algorithm)
     {
-        var harness = new AuthHarness();
+        var harness = new AuthHarness(key: algorithm == "ES256" ? TestKey.Es256("key-version-1") : TestKey.Hs256("key-version-1"));
         var (user, session) = await harness.AddUserWithSessionAsync();
 
         var issued = await harness.IssueAsync(user, session);
 
         var header = TokenForge.ReadHeader(issued.Token);
-        Assert.Equal("HS256", (string?)header["alg"]);
+        Assert.Equal(algorithm, (string?)header["alg"]);
         Assert.Equal("at+jwt", (string?)header["typ"]);
         Assert.Equal(harness.Key.Id, (string?)header["kid"]);
         Assert.Equal(["alg", "kid", "typ"], header.Select(p => p.Key).Order());

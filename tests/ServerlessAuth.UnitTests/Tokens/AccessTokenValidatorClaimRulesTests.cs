@@ -25,7 +25,7 @@ public sealed class AccessTokenValidatorClaimRulesTests
     private string SignRaw(string headerJson, string payloadJson)
     {
         var input = $"{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(headerJson))}.{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payloadJson))}";
-        return $"{input}.{Base64Url.EncodeToString(HMACSHA256.HashData(_harness.Key.Bytes, Encoding.ASCII.GetBytes(input)))}";
+        return $"{input}.{Base64Url.EncodeToString(TokenForge.SignatureOf(Encoding.ASCII.GetBytes(input), _harness.Key))}";
     }
 
     private string HeaderJson => TokenForge.Header(_harness.Key.Id).ToJsonString();

@@ -57,26 +57,30 @@ public sealed class AccessTokenValidatorTests
     }
 
     [Fact]
-    public async Task Unsigned_token_claiming_HS256_is_refused()
+    public async Task Unsigned_token_claiming_the_keys_own_algorithm_is_refused()
     {
-        var token = TokenForge.Unsigned(TokenForge.Header(_harness.Key.Id), _harness.Payload());
+        var token = TokenForge.Unsigned(TokenForge.Header(_harness.Key.Id, _harness.Key.Algorithm), _harness.Payload());
 
         Assert.Equal(BadSignature, await RefusalOf(token));
     }
 
     [Fact]
-    public async Task HS512_signed_with_the_right_key_is_refused()
+    public async Task HS512_signed_with_the_right_HS256_secret_is_refused()
     {
-        var token = TokenForge.Hs512(TokenForge.Header(_harness.Key.Id, alg: "HS512"), _harness.Payload(), _harness.Key.Bytes);
+        var harness = new AuthHarness(key: TestKey.Hs256("key-version-1"));
+        var token = TokenForge.Hs512(TokenForge.Header(harness.Key.Id, alg: "HS512"), harness.Payload(), harness.Key.Bytes);
 
-        AssertAlgorithmRefusal(await RefusalOf(token));
+        var result = await harness.ValidateSignedAsync(token);
+
+        Assert.False(result.IsValid);
+        AssertAlgorithmRefusal(result.Error!);
     }
 
     [Fact]
     public async Task HS512_built_with_JsonWebTokenHandler_and_the_right_key_is_refused()
     {
         // HS512 needs a 64-byte key to sign with: make one a current, valid version.
-        var big = new TestKey("key-version-64", System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        var big = TestKey.Hs256("key-version-64", 64);
         _harness.MemorySource!.Add(new SigningKeyVersion(big.Id, true, AuthHarness.Start, Value: big.Value));
         Assert.Contains((await _harness.Keys.GetAsync(CancellationToken.None)).ValidationKeys, k => k.KeyId == big.Id);
         var now = _harness.Time.GetUtcNow().UtcDateTime;
@@ -107,7 +111,7 @@ public sealed class AccessTokenValidatorTests
     [Fact]
     public async Task Header_claiming_RS256_is_refused()
     {
-        // Algorithm confusion: an HMAC over the data, under a header that names an RSA algorithm.
+        // Algorithm confusion: an HMAC (keyed with the public key's bytes) under a header that names an RSA algorithm.
         var token = TokenForge.Hs256(TokenForge.Header(_harness.Key.Id, alg: "RS256"), _harness.Payload(), _harness.Key.Bytes);
 
         AssertAlgorithmRefusal(await RefusalOf(token));
@@ -226,7 +230,7 @@ public sealed class AccessTokenValidatorTests
     [InlineData("AT+JWT")]
     public async Task Wrong_typ_is_refused(string typ)
     {
-        var token = TokenForge.Hs256(TokenForge.Header(_harness.Key.Id, typ: typ), _harness.Payload(), _harness.Key.Bytes);
+        var token = TokenForge.Signed(TokenForge.Header(_harness.Key.Id, typ: typ), _harness.Payload(), _harness.Key);
 
         Assert.Equal("The token has the wrong type.", await RefusalOf(token));
     }
@@ -234,7 +238,7 @@ public sealed class AccessTokenValidatorTests
     [Fact]
     public async Task Missing_typ_is_refused()
     {
-        var token = TokenForge.Hs256(TokenForge.Header(_harness.Key.Id, typ: null), _harness.Payload(), _harness.Key.Bytes);
+        var token = TokenForge.Signed(TokenForge.Header(_harness.Key.Id, typ: null), _harness.Payload(), _harness.Key);
 
         Assert.Equal("The token has the wrong type.", await RefusalOf(token));
     }
@@ -245,7 +249,7 @@ public sealed class AccessTokenValidatorTests
         var header = TokenForge.Header(_harness.Key.Id);
         header["crit"] = new System.Text.Json.Nodes.JsonArray("exp-policy");
         header["exp-policy"] = "ignore";
-        var token = TokenForge.Hs256(header, _harness.Payload(), _harness.Key.Bytes);
+        var token = TokenForge.Signed(header, _harness.Payload(), _harness.Key);
 
         Assert.Equal("The token has a critical header this service does not understand.", await RefusalOf(token));
     }
@@ -253,7 +257,7 @@ public sealed class AccessTokenValidatorTests
     [Fact]
     public async Task Missing_kid_is_refused_even_when_signed_with_the_right_key()
     {
-        var token = TokenForge.Hs256(TokenForge.Header(kid: null), _harness.Payload(), _harness.Key.Bytes);
+        var token = TokenForge.Signed(TokenForge.Header(kid: null), _harness.Payload(), _harness.Key);
 
         Assert.Equal(UnknownKey, await RefusalOf(token));
     }

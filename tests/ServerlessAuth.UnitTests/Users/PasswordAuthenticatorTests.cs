@@ -10,7 +10,7 @@ public sealed class PasswordAuthenticatorTests
 {
     private const string Password = "correct horse battery staple";
 
-    private readonly AuthOptions _options = new() { Issuer = "https://auth.test.example", Audience = "https://api.test.example", PasswordHashIterations = 1000 };
+    private readonly AuthOptions _options = new() { Issuer = "https://auth.test.example/api/auth", Audience = "https://api.test.example", PasswordHashIterations = 1000 };
     private readonly InMemoryUserStore _users = new();
     private readonly PasswordHasher<UserAccount> _hasher;
     private readonly PasswordAuthenticator _authenticator;

@@ -9,19 +9,20 @@ namespace ServerlessAuth.IntegrationTests.Tests.Admin;
 [Collection(AzuriteCollection.Name)]
 public sealed class AdminCliKeyTests(AzuriteFixture azurite)
 {
-    private sealed record KeyLine(string Version, string State, bool Signs);
+    private sealed record KeyLine(string Version, string State, bool Signs, string Algorithm = "ES256");
 
-    /// <summary>The rows of <c>keys list</c> (after the source line and the header), newest first.</summary>
+    /// <summary>The rows of <c>keys list</c> (after the source, new-version and header lines), newest first.</summary>
     private static List<KeyLine> ParseKeyList(CliRun run)
     {
         run.AssertSucceeded();
         var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.True(lines.Length >= 2, run.ToString());
+        Assert.True(lines.Length >= 3, run.ToString());
         Assert.StartsWith("Source: development key table", lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("VERSION (kid)", lines[1], StringComparison.Ordinal);
-        return lines.Skip(2)
+        Assert.Equal("New versions: ES256 (SigningKeys:Algorithm)", lines[1]);
+        Assert.StartsWith("VERSION (kid)", lines[2], StringComparison.Ordinal);
+        return lines.Skip(3)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(f => new KeyLine(f[0], f[3], string.Join(' ', f.Skip(4)) == "signs new tokens"))
+            .Select(f => new KeyLine(f[0], f[4], string.Join(' ', f.Skip(5)) == "signs new tokens", f[3]))
             .ToList();
     }
 
@@ -79,7 +80,7 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
         await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
         var original = await OnlyVersionAsync(scenario);
 
-        var rotated = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New version ");
+        var rotated = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New ES256 version ");
 
         var listed = await scenario.Cli.RunAsync("keys", "list");
         Assert.Equal(
@@ -123,10 +124,10 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
     {
         await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
         var first = await OnlyVersionAsync(scenario);
-        var second = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New version ");
+        var second = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New ES256 version ");
 
         var emergency = (await scenario.Cli.RunAsync("keys", "rotate", "--emergency")).AssertSucceeded();
-        var third = CreatedVersion(emergency, "New version ");
+        var third = CreatedVersion(emergency, "New ES256 version ");
         Assert.Contains($"Disabled {first}.", emergency.StandardOutput, StringComparison.Ordinal);
         Assert.Contains($"Disabled {second}.", emergency.StandardOutput, StringComparison.Ordinal);
 
