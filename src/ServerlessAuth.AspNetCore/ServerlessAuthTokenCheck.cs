@@ -14,7 +14,7 @@ namespace ServerlessAuth.AspNetCore;
 public sealed class ServerlessAuthTokenCheck(
     BearerRevocationState state,
     IssuerMetadata metadata,
-    TokenIntrospection introspection,
+    IntrospectionClient introspection,
     IOptions<ServerlessAuthBearerOptions> options,
     TimeProvider time)
 {

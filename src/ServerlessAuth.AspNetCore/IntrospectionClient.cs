@@ -13,7 +13,7 @@ namespace ServerlessAuth.AspNetCore;
 /// token expires. That is safe because every later event (the token, its session, a later cutoff) is
 /// decided by the replica before this is asked.
 /// </summary>
-public sealed class TokenIntrospection(
+public sealed class IntrospectionClient(
     IHttpClientFactory httpClients,
     IssuerMetadata metadata,
     IOptions<ServerlessAuthBearerOptions> options,
