@@ -93,6 +93,7 @@ var tableNames = [
   'LoginFailures'
   'RevocationFeed'
   'Audit'
+  'ApiClients'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {

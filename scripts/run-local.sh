@@ -46,7 +46,7 @@ admin setup
 . scripts/demo-user.sh
 add_demo_user "$DEMO_USER" "$DEMO_PASSWORD"
 echo "Demo user: $DEMO_USER / $DEMO_PASSWORD"
-echo "Serving https://localhost:7071/api (Ctrl+C to stop)"
+echo "Serving https://localhost:7071/api (Ctrl+C to stop); issuer and public keys: https://localhost:7071/api/auth/.well-known/openid-configuration"
 if [ "$HOST_KIND" = functions ]; then
   # The worker gets local.settings.json's Values as its environment, as Core Tools would give it.
   dotnet run --no-build --no-launch-profile --project tests/ServerlessAuth.FunctionsTestHost -- \

@@ -153,11 +153,12 @@ internal static class AdminCommands
         auditList.SetAction((parse, ct) => RunAsync(error, services => ListAuditAsync(services, output, error,
             parse.GetValue(auditUser), parse.GetValue(auditSince), parse.GetValue(auditKind), ct)));
 
-        var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys, audit.")
+        var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys, API clients, audit.")
         {
             new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable, usersUnlock },
             new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd, endEveryone },
             KeyCommands.Build(output, error),
+            ClientCommands.Build(output, error),
             new Command("audit", "Read the audit records.") { auditList },
             setup,
             purge,

@@ -45,6 +45,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<RevocationReplica>();
         services.AddSingleton<RevocationFeedFollower>();
         services.AddSingleton<LogoutService>();
+        services.AddSingleton<Introspection.TokenIntrospection>();
+        services.AddSingleton<Clients.ClientAuthenticator>();
+        services.AddSingleton<Clients.ClientAdministration>();
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
         services.AddSingleton<ISigningKeyRefresh>(sp => sp.GetRequiredService<ISigningKeyProvider>());

@@ -33,6 +33,21 @@ public static class AuthFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/me")] HttpRequest request) =>
         AuthEndpoints.MeAsync(request.HttpContext);
 
+    [Function("Introspect")]
+    public static Task<IResult> IntrospectAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/introspect")] HttpRequest request) =>
+        AuthEndpoints.IntrospectAsync(request.HttpContext);
+
+    [Function("Revoke")]
+    public static Task<IResult> RevokeAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/revoke")] HttpRequest request) =>
+        AuthEndpoints.RevokeAsync(request.HttpContext);
+
+    [Function("Revocations")]
+    public static Task<IResult> RevocationsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/revocations")] HttpRequest request) =>
+        AuthEndpoints.RevocationsAsync(request.HttpContext);
+
     [Function("Sessions")]
     public static Task<IResult> SessionsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, Route = "auth/sessions")] HttpRequest request) =>

@@ -17,6 +17,9 @@ public static class AuthApi
         Map(api, "/auth/token", AuthEndpoints.TokenAsync, "token");
         Map(api, "/auth/logout", AuthEndpoints.LogoutAsync, "logout");
         Map(api, "/auth/me", AuthEndpoints.MeAsync, "me");
+        Map(api, "/auth/introspect", AuthEndpoints.IntrospectAsync, "introspect");
+        Map(api, "/auth/revoke", AuthEndpoints.RevokeAsync, "revoke");
+        Map(api, "/auth/revocations", AuthEndpoints.RevocationsAsync, "revocations");
         Map(api, "/auth/sessions", AuthEndpoints.SessionsAsync, "sessions");
         Map(api, "/auth/sessions/{id}", AuthEndpoints.EndSessionAsync, "session");
         Map(api, "/auth/signin", AuthEndpoints.SignInPageAsync, "signin");

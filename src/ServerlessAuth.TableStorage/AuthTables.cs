@@ -8,7 +8,7 @@ namespace ServerlessAuth.TableStorage;
 /// <summary>The service's tables. Names are fixed (Bicep creates the same ones); a prefix may be set for shared accounts.</summary>
 public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptions> options, AuthMetrics metrics)
 {
-    public static readonly IReadOnlyList<string> Names = ["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "LoginFailures", "RevocationFeed", "Audit"];
+    public static readonly IReadOnlyList<string> Names = ["Users", "UserNames", "Sessions", "RevokedTokens", "SigningKeys", "ServiceState", "LoginFailures", "RevocationFeed", "Audit", "ApiClients"];
 
     public TableClient Users { get; } = service.GetTableClient(options.Value.TablePrefix + "Users");
     public TableClient UserNames { get; } = service.GetTableClient(options.Value.TablePrefix + "UserNames");
@@ -19,6 +19,7 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
     public TableClient LoginFailures { get; } = service.GetTableClient(options.Value.TablePrefix + "LoginFailures");
     public TableClient RevocationFeed { get; } = service.GetTableClient(options.Value.TablePrefix + "RevocationFeed");
     public TableClient Audit { get; } = service.GetTableClient(options.Value.TablePrefix + "Audit");
+    public TableClient ApiClients { get; } = service.GetTableClient(options.Value.TablePrefix + "ApiClients");
 
     public TimeSpan OperationTimeout => options.Value.OperationTimeout;
 
@@ -30,7 +31,7 @@ public sealed class AuthTables(TableServiceClient service, IOptions<StorageOptio
     /// <summary>Creates any missing table (local runs and tests; in Azure, Bicep creates them).</summary>
     public async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Users, UserNames, Sessions, RevokedTokens, SigningKeys, ServiceState, LoginFailures, RevocationFeed, Audit })
+        foreach (var table in new[] { Users, UserNames, Sessions, RevokedTokens, SigningKeys, ServiceState, LoginFailures, RevocationFeed, Audit, ApiClients })
         {
             await TableCall.RunAsync(this, ct => table.CreateIfNotExistsAsync(ct), cancellationToken);
         }

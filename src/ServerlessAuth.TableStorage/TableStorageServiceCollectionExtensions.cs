@@ -65,6 +65,7 @@ public static class TableStorageServiceCollectionExtensions
         services.AddSingleton<IRevocationFeed, TableRevocationFeed>();
         services.AddSingleton<Lockout.ILoginFailureStore, TableLoginFailureStore>();
         services.AddSingleton<Audit.IAuditStore, TableAuditStore>();
+        services.AddSingleton<Clients.IApiClientStore, TableApiClientStore>();
         services.AddSingleton<ExpiredRecordPurger>();
 
         // Key Vault when a vault is configured, else the development table (refused in Production).

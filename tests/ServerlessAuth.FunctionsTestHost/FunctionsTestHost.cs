@@ -312,6 +312,12 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status502BadGateway;
             await context.Response.WriteAsync($"The Functions worker failed: {ex.Message}");
         }
+        catch (HttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The worker's HttpUri refused or dropped the request: most often the worker has just died.
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            await context.Response.WriteAsync($"The Functions worker's HttpUri failed: {ex.Message}");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Write($"[host] {context.Request.Method} {path} failed in the test host: {ex}");

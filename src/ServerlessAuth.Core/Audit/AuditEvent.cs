@@ -18,6 +18,8 @@ public enum AuditKind
     KeyRotated = 13,
     KeyDisabled = 14,
     EveryoneLoggedOut = 15,
+    ClientAdded = 16,
+    ClientRemoved = 17,
 }
 
 /// <summary>Who made the request: the client's address and user agent (the admin CLI has neither address nor browser).</summary>
@@ -59,6 +61,8 @@ public sealed record AuditEvent(
         AuditKind.KeyRotated => "key_rotated",
         AuditKind.KeyDisabled => "key_disabled",
         AuditKind.EveryoneLoggedOut => "everyone_logged_out",
+        AuditKind.ClientAdded => "client_added",
+        AuditKind.ClientRemoved => "client_removed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -19,6 +19,11 @@ public enum LogoutScope
 /// <param name="UserId">Whose sessions the logout concerned, when a credential showed it (for the audit record).</param>
 public sealed record LogoutOutcome(int SessionsEnded, string? RevokedTokenId, bool AllTokensRevoked, string? UserId = null);
 
+/// <param name="UserId">Whose token it was, when it was one of ours.</param>
+/// <param name="EndedSessionId">The session a refresh token's revocation ended.</param>
+/// <param name="RevokedTokenId">The access token revoked.</param>
+public sealed record RevocationOutcome(string? UserId, string? EndedSessionId, string? RevokedTokenId);
+
 /// <summary>
 /// Ends sessions and revokes tokens. Idempotent: missing or stale credentials end nothing and succeed.
 /// Every change is broadcast on the revocation feed before the tables change, so a failure midway
@@ -90,16 +95,50 @@ public sealed class LogoutService(
         string? revoked = null;
         if (token is not null && scope != LogoutScope.Others)
         {
-            if (tokenEvent.Length > 0)
-            {
-                await feed.PublishAsync(tokenEvent, cancellationToken);
-            }
-
-            await revokedTokens.RevokeAsync(token.TokenId, token.ExpiresAt, cancellationToken);
+            await RevokeTokenAsync(token, tokenEvent.Length > 0, cancellationToken);
             revoked = token.TokenId;
         }
 
         return new LogoutOutcome(ended, revoked, allRevoked, whose);
+    }
+
+    /// <summary>
+    /// RFC 7009 revocation of one presented token: an access token is revoked as logout revokes it, a
+    /// refresh token ends its session (current or just spent, as for logout). Anything that is not a
+    /// token of ours, or no longer valid, changes nothing (the RFC answers 200 all the same).
+    /// </summary>
+    /// <remarks>The two kinds have distinct shapes, so no token_type_hint is needed to tell them apart.</remarks>
+    public async Task<RevocationOutcome> RevokeAsync(string token, CancellationToken cancellationToken)
+    {
+        if (SessionCookieValue.TryParse(token, out var refreshToken))
+        {
+            if (await sessions.ReadRefreshAsync(refreshToken, cancellationToken) is not { } presented)
+            {
+                return new RevocationOutcome(null, null, null);
+            }
+
+            var ended = await sessions.EndAsync([(presented.Session.UserId, presented.Session.Id)], [], cancellationToken) > 0;
+            return new RevocationOutcome(presented.Session.UserId, ended ? presented.Session.Id : null, null);
+        }
+
+        if ((await tokens.ValidateSignedTokenAsync(token, cancellationToken)).Claims is not { } claims)
+        {
+            return new RevocationOutcome(null, null, null);
+        }
+
+        await RevokeTokenAsync(claims, publish: true, cancellationToken);
+        return new RevocationOutcome(claims.Subject, null, claims.TokenId);
+    }
+
+    /// <summary>The one way a single access token is revoked: broadcast first (unless already done with other events), then the denylist row.</summary>
+    private async Task RevokeTokenAsync(AccessTokenClaims token, bool publish, CancellationToken cancellationToken)
+    {
+        if (publish)
+        {
+            await feed.PublishAsync([RevocationEvent.TokenRevoked(token.TokenId, token.ExpiresAt, time.GetUtcNow())], cancellationToken);
+        }
+
+        await revokedTokens.RevokeAsync(token.TokenId, token.ExpiresAt, cancellationToken);
     }
 
     /// <summary>Logging out other devices needs a credential that is still good, not merely well-formed.</summary>

@@ -238,6 +238,47 @@ public sealed class AuthApiClient(HttpClient client)
 
     public Task<HttpResponseMessage> HealthAsync() => Client.GetAsync("api/health");
 
+    /// <summary>POST /api/auth/introspect or /revoke with a form body; <paramref name="authorization"/> is the whole header value.</summary>
+    public Task<HttpResponseMessage> PostTokenFormAsync(string path, string? authorization, params (string Name, string Value)[] fields)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))),
+        };
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> IntrospectRawAsync(string? authorization, string token, string? hint = null) =>
+        PostTokenFormAsync("api/auth/introspect", authorization, hint is null ? [("token", token)] : [("token", token), ("token_type_hint", hint)]);
+
+    /// <summary>An introspection that must answer 200; returns its body.</summary>
+    public async Task<JsonElement> IntrospectAsync(string authorization, string token, string? hint = null)
+    {
+        using var response = await IntrospectRawAsync(authorization, token, hint);
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "introspect");
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        return await Responses.ReadJsonAsync(response);
+    }
+
+    public Task<HttpResponseMessage> RevokeAsync(string token, string? hint = null, string? authorization = null) =>
+        PostTokenFormAsync("api/auth/revoke", authorization, hint is null ? [("token", token)] : [("token", token), ("token_type_hint", hint)]);
+
+    public Task<HttpResponseMessage> RevocationsAsync(string? authorization, string? query = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/auth/revocations" + query);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        return Client.SendAsync(request);
+    }
+
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path) =>
         Client.SendAsync(new HttpRequestMessage(method, path));
 

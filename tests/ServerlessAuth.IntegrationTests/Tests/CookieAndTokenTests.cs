@@ -76,7 +76,7 @@ public abstract class CookieAndTokenTests(HostFixture fixture)
         Assert.Equal((long)TestSettings.AccessTokenLifetime.TotalSeconds, body.GetProperty("expires_in").GetInt64());
 
         var jwt = Jwt.Decode(body.GetProperty("access_token").GetString()!);
-        Assert.Equal("HS256", jwt.Header.GetProperty("alg").GetString());
+        Assert.Equal("ES256", jwt.Header.GetProperty("alg").GetString()); // the default for new deployments
         Assert.Equal("at+jwt", jwt.Header.GetProperty("typ").GetString());
         Assert.False(string.IsNullOrEmpty(jwt.Header.GetProperty("kid").GetString()));
 

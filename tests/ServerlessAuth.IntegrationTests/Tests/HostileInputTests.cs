@@ -49,10 +49,12 @@ public class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
     public string SessionId => Session.CookieValue.Split('.')[1];
 
     /// <summary>The header an issued token has.</summary>
-    public string Header(string? alg = "HS256", string? kid = null, string typ = "at+jwt", string extra = "")
+    /// <param name="alg">Null: the key's own algorithm; "" for none at all.</param>
+    public string Header(string? alg = null, string? kid = null, string typ = "at+jwt", string extra = "")
     {
         var members = new List<string>();
-        if (alg is not null)
+        alg ??= Key.Algorithm;
+        if (alg.Length > 0)
         {
             members.Add($"\"alg\":{JsonSerializer.Serialize(alg)}");
         }
@@ -102,9 +104,9 @@ public class HostileInputFixture(AzuriteFixture azurite) : IAsyncLifetime
         return "{" + string.Join(",", parts) + "}";
     }
 
-    /// <summary>Signed with the host's real current key.</summary>
+    /// <summary>Signed with the host's real current key; with <paramref name="hash"/>, an HMAC keyed with its bytes.</summary>
     public string Signed(string header, string payload, HashAlgorithmName? hash = null) =>
-        ForgedJwt.Hmac(header, payload, Key.Key, hash ?? HashAlgorithmName.SHA256);
+        hash is { } h ? ForgedJwt.Hmac(header, payload, Key.Key, h) : ForgedJwt.Sign(header, payload, Key);
 }
 
 /// <summary>
@@ -235,12 +237,13 @@ public abstract class HostileInputTests(HostileInputFixture fixture)
             return $"{Jwt.ToBase64Url(f.Header(alg: "none"))}.{parts[1]}.{parts[2]}";
         }),
         ["token HS512 with the real key"] = BadToken(f => f.Signed(f.Header(alg: "HS512"), f.Payload(), HashAlgorithmName.SHA512)),
+        ["token HS256 keyed with the published public key"] = BadToken(f => f.Signed(f.Header(alg: "HS256"), f.Payload(), HashAlgorithmName.SHA256)),
         ["token RS256"] = BadToken(f =>
         {
             using var rsa = RSA.Create(2048);
             return ForgedJwt.Rsa(f.Header(alg: "RS256"), f.Payload(), rsa);
         }),
-        ["token without alg"] = BadToken(f => f.Signed(f.Header(alg: null), f.Payload())),
+        ["token without alg"] = BadToken(f => f.Signed(f.Header(alg: ""), f.Payload())),
         ["token typ JWT"] = BadToken(f => f.Signed(f.Header(typ: "JWT"), f.Payload())),
         ["token kid path-like"] = BadToken(f => f.Signed(f.Header(kid: "../../etc/passwd"), f.Payload())),
         ["token kid with odd characters"] = BadToken(f => f.Signed(f.Header(kid: "\u0000'\"<x>;%00*\\\u202E"), f.Payload())),

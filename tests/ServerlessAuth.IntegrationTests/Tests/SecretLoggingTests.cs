@@ -107,10 +107,17 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
             ["session cookie secret"] = login.CookieValue.Split('.')[2],
             ["access token"] = token,
             ["access token signature"] = token.Split('.')[2],
-            ["signing key (base64)"] = Convert.ToBase64String(key.Key),
-            ["signing key (base64url)"] = Jwt.ToBase64Url(key.Key),
-            ["signing key (hex)"] = Convert.ToHexString(key.Key),
         };
+        // The secret part of the version: the private scalar of an ES256 key, the HMAC secret of an HS256 one.
+        var secretKey = key.Ec?.ExportParameters(includePrivateParameters: true).D ?? key.Key;
+        secrets["signing key (base64)"] = Convert.ToBase64String(secretKey);
+        secrets["signing key (base64url)"] = Jwt.ToBase64Url(secretKey);
+        secrets["signing key (hex)"] = Convert.ToHexString(secretKey);
+        if (key.Ec is { } ec)
+        {
+            secrets["signing key (PKCS#8 base64)"] = Convert.ToBase64String(ec.ExportPkcs8PrivateKey())[..40];
+        }
+
         foreach (var entry in entries)
         {
             var text = entry.ToString();

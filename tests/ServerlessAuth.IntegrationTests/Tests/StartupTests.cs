@@ -24,6 +24,30 @@ public sealed class StartupTests
         Assert.DoesNotContain("Storage", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://auth.example.com/api/auth/", "ends with a slash")]
+    [InlineData("http://auth.example.com/api/auth", "uses http for a host that is not loopback")]
+    [InlineData("https://auth.example.com", "include the route prefix (/api/auth)")]
+    public async Task An_issuer_that_is_not_the_https_base_URL_of_the_endpoints_ends_the_host_with_a_clear_line(string issuer, string problem)
+    {
+        var run = await RunHostAsync(new Dictionary<string, string> { ["Auth__Issuer"] = issuer });
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(Lines(run.StandardError));
+        Assert.StartsWith("Invalid settings: ", line, StringComparison.Ordinal);
+        Assert.Contains("Auth:Issuer must be the absolute https URL of the auth endpoints", line, StringComparison.Ordinal);
+        Assert.Contains(problem, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_signing_algorithm_ends_the_host_with_a_clear_line()
+    {
+        var run = await RunHostAsync(new Dictionary<string, string> { ["SigningKeys__Algorithm"] = "RS256" });
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("SigningKeys:Algorithm must be ES256 or HS256.", Assert.Single(Lines(run.StandardError)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Unreachable_storage_ends_the_host_with_one_line_naming_the_endpoint()
     {
