@@ -64,12 +64,12 @@ public sealed class IntrospectionClient(
             {
                 Content = new FormUrlEncodedContent([KeyValuePair.Create("token", token), KeyValuePair.Create("token_type_hint", "access_token")]),
             };
-            request.Headers.Authorization = ClientCredentials.Header(settings);
+            request.Headers.Authorization = IssuerAnswers.Credentials(settings);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             using var response = await httpClients.CreateClient(ServerlessAuthBearerExtensions.HttpClientName).SendAsync(request, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                throw new ServerlessAuthUnavailableException("Introspection failed: " + ClientCredentials.Describe(response.StatusCode, "introspection") + ".");
+                throw new ServerlessAuthUnavailableException("Introspection failed: " + IssuerAnswers.Describe(response.StatusCode, "introspection") + ".");
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);

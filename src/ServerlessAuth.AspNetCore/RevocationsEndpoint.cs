@@ -30,7 +30,7 @@ public sealed partial class RevocationsEndpoint(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.HttpTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, address);
-        request.Headers.Authorization = ClientCredentials.Header(settings);
+        request.Headers.Authorization = IssuerAnswers.Credentials(settings);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         try
         {
@@ -38,7 +38,7 @@ public sealed partial class RevocationsEndpoint(
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                throw new HttpRequestException(ClientCredentials.Describe(response.StatusCode, "the revocations"), null, response.StatusCode);
+                throw new HttpRequestException(IssuerAnswers.Describe(response.StatusCode, "the revocations"), null, response.StatusCode);
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);

@@ -86,3 +86,27 @@ public sealed class RevocationsResponseTests
         Assert.Throws<FormatException>(() => Parse(json));
     }
 }
+
+public sealed class RevocationsWireContractTests
+{
+    [Fact]
+    public void What_the_issuer_serves_the_handler_reads_back_event_for_event()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1733140000123);
+        RevocationEvent[] events =
+        [
+            RevocationEvent.TokenRevoked("jti-1", now.AddMinutes(10), now),
+            RevocationEvent.SessionEnded("user-1", "session-1", now),
+            RevocationEvent.UserCutoff("user-2", now.AddSeconds(-1), now),
+            RevocationEvent.ServiceCutoff(now.AddSeconds(-2), now),
+            RevocationEvent.SigningKeysChanged(now),
+        ];
+
+        var served = JsonSerializer.Serialize(ServerlessAuth.Http.Contracts.RevocationsResponse.From(events));
+        using var document = JsonDocument.Parse(served);
+        var read = RevocationsResponse.Parse(document.RootElement);
+
+        Assert.Empty(read.UnknownKinds);
+        Assert.Equal(events.OrderBy(e => e.Id, StringComparer.Ordinal), read.Events.OrderBy(e => e.Id, StringComparer.Ordinal));
+    }
+}

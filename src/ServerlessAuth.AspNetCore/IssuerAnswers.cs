@@ -1,15 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using ServerlessAuth.Clients;
 
 namespace ServerlessAuth.AspNetCore;
 
-/// <summary>HTTP Basic with the registered client's id and secret (RFC 6749 2.3.1: each form-encoded first).</summary>
-internal static class ClientCredentials
+/// <summary>What the library sends to and says about the issuer's client-authenticated endpoints.</summary>
+internal static class IssuerAnswers
 {
-    public static AuthenticationHeaderValue Header(ServerlessAuthBearerOptions settings) =>
-        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            $"{WebUtility.UrlEncode(settings.ClientId)}:{WebUtility.UrlEncode(settings.ClientSecret)}")));
+    /// <summary>HTTP Basic with the registered client's id and secret, encoded as the issuer parses them.</summary>
+    public static AuthenticationHeaderValue Credentials(ServerlessAuthBearerOptions settings) =>
+        AuthenticationHeaderValue.Parse(ClientCredentials.FormatBasic(settings.ClientId, settings.ClientSecret));
 
     /// <summary>What to say about an answer other than 200, without echoing its body.</summary>
     public static string Describe(HttpStatusCode status, string what) => status switch
