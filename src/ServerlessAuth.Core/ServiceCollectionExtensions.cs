@@ -50,6 +50,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Clients.ClientAdministration>();
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<ISigningKeyProvider, SigningKeyCache>();
+        services.AddSingleton<ISigningKeyRefresh>(sp => sp.GetRequiredService<ISigningKeyProvider>());
+        services.AddSingleton<IRevocationFeedReader>(sp => sp.GetRequiredService<IRevocationFeed>());
         services.AddSingleton<KeyRotation>();
         services.AddSingleton<Lockout.AccountLockout>();
         services.AddMetrics();

@@ -56,11 +56,18 @@ public sealed record RevocationEvent(
 /// The revocation feed: an append-only log of <see cref="RevocationEvent"/>s that every serving
 /// instance follows. The tables stay the source of truth; the feed is the broadcast.
 /// </summary>
-public interface IRevocationFeed
+public interface IRevocationFeed : IRevocationFeedReader
 {
     /// <summary>Appends events that share one <see cref="RevocationEvent.PublishedAt"/>, atomically where the store allows.</summary>
     Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken);
+}
 
+/// <summary>
+/// What a follower of the feed needs: the feed table itself in our instances, the authenticated
+/// revocations endpoint in a protected API.
+/// </summary>
+public interface IRevocationFeedReader
+{
     /// <summary>Every event published at or after <paramref name="from"/> (writer's clock), across partitions and pages.</summary>
     Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken);
 }

@@ -13,10 +13,10 @@ namespace ServerlessAuth.Revocation;
 /// the cursor where it was; the replica turns stale and requests fail closed until a poll succeeds.
 /// </summary>
 public sealed partial class RevocationFeedFollower(
-    IRevocationFeed feed,
+    IRevocationFeedReader feed,
     RevocationReplica replica,
     RevocationWindow window,
-    ISigningKeyProvider keys,
+    ISigningKeyRefresh keys,
     IOptions<RevocationOptions> options,
     TimeProvider time,
     ILogger<RevocationFeedFollower> logger) : BackgroundService

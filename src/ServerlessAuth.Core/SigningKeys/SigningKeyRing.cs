@@ -55,7 +55,7 @@ public sealed record PublicSigningKey(string KeyId, string Algorithm, string Cur
     }
 }
 
-public interface ISigningKeyProvider
+public interface ISigningKeyProvider : ISigningKeyRefresh
 {
     /// <exception cref="SigningKeysUnavailableException">No usable version is known.</exception>
     ValueTask<SigningKeyRing> GetAsync(CancellationToken cancellationToken);
@@ -65,7 +65,4 @@ public interface ISigningKeyProvider
     /// so a freshly rotated key is picked up without waiting for the refresh interval.
     /// </summary>
     ValueTask<SigningKeyRing> RefreshForUnknownKeyAsync(CancellationToken cancellationToken);
-
-    /// <summary>The versions changed (a revocation-feed event): re-read them now, without waiting for the result.</summary>
-    void RequestRefresh();
 }

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using ServerlessAuth.Revocation;
+using ServerlessAuth.Sessions;
+using ServerlessAuth.Tokens;
+
+namespace ServerlessAuth.AspNetCore;
+
+/// <summary>
+/// What a ServerlessAuth token must pass after JwtBearer checked its signature, algorithm, type, issuer,
+/// audience and expiry: its claims, its lifetime, and its revocation state in the replica. No call to the
+/// issuer per request, except introspection for a session begun in a cutoff's own second.
+/// </summary>
+public sealed class ServerlessAuthTokenCheck(
+    BearerRevocationState state,
+    IssuerMetadata metadata,
+    IntrospectionClient introspection,
+    IOptions<ServerlessAuthBearerOptions> options,
+    TimeProvider time)
+{
+    public const string Malformed = "The token is malformed.";
+    public const string MissingClaim = "The token lacks a required claim.";
+    public const string WrongLifetime = "The token's lifetime is not one this issuer issues.";
+    public const string NotActive = "The token is no longer active.";
+
+    /// <returns>null when the token may be used; otherwise the error_description of a 401.</returns>
+    /// <exception cref="ServerlessAuthUnavailableException">The token's standing cannot be proven now (503).</exception>
+    public async ValueTask<string?> FindRefusalAsync(JsonWebToken token, CancellationToken cancellationToken)
+    {
+        // Duplicate members are refused, not resolved last-wins: another parser might pick the first.
+        // No critical header parameter is issued, so any is one not understood (RFC 7515 4.1.11).
+        if (JwsMembers.HasDuplicates(token.EncodedToken) || token.TryGetHeaderValue<object>("crit", out _))
+        {
+            return Malformed;
+        }
+
+        if (ReadClaims(token) is not { } claims)
+        {
+            return MissingClaim;
+        }
+
+        var lifetime = options.Value.AccessTokenLifetime ?? metadata.Current?.AccessTokenLifetime
+            ?? throw new ServerlessAuthUnavailableException("The issuer's access-token lifetime is not known yet.");
+        if (claims.ExpiresAt - claims.IssuedAt > lifetime || claims.AuthTime > claims.IssuedAt)
+        {
+            return WrongLifetime;
+        }
+
+        var replica = state.Replica;
+        var answer = replica.Check(claims, out var refusal);
+        if (answer == ReplicaAnswer.Stale && replica.CurrentAsOf is null)
+        {
+            // A starting API waits for its first read of the feed, at most the staleness bound.
+            await replica.WaitForFirstSyncAsync(cancellationToken);
+            answer = replica.Check(claims, out refusal);
+        }
+
+        return answer switch
+        {
+            ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
+            ReplicaAnswer.AskStorage => await introspection.IsActiveAsync(token.EncodedToken, claims, cancellationToken) ? null : NotActive,
+            _ => throw new ServerlessAuthUnavailableException(replica.CurrentAsOf is { } asOf
+                ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {state.StalenessBound.TotalSeconds:0.#} s): the issuer's revocations cannot be read."
+                : "The issuer's revocations have not been read yet."),
+        };
+    }
+
+    /// <summary>The claims the replica keys on, in the shapes the issuer gives them.</summary>
+    public static AccessTokenClaims? ReadClaims(JsonWebToken jwt)
+    {
+        if (!jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Subject, out var sub) || !SessionCookieValue.IsUserId(sub)
+            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
+            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
+            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
+            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
+            || !jwt.TryGetPayloadValue<long>("exp", out var exp)
+            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name)
+            || !IsInstant(iat) || !IsInstant(authTime) || !IsInstant(exp))
+        {
+            return null;
+        }
+
+        return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
+            DateTimeOffset.FromUnixTimeSeconds(exp), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
+
+        static bool IsInstant(long seconds) => seconds is >= 0 and <= 253_402_300_799;
+    }
+}
