@@ -42,8 +42,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
     {
         var basic = await RegisterClientAsync();
         var token = (await A.Api.LoginForTokensAsync(await A.AddUserAsync())).AccessToken;
-        var id = basic["Basic ".Length..];
-        var (clientId, _) = ClientCredentials.TryParseBasic(basic, out var cid, out var secret) ? (cid, secret) : throw new InvalidOperationException();
+        Assert.True(ClientCredentials.TryParseBasic(basic, out var clientId, out var secret));
 
         string?[] refused =
         [
@@ -59,7 +58,6 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
             await AssertInvalidClientAsync(response);
         }
 
-        Assert.NotEmpty(id);
         Assert.True(await A.Service<ClientAdministration>().RemoveAsync(clientId, CancellationToken.None));
         using var removed = await A.Api.IntrospectRawAsync(basic, token);
         await AssertInvalidClientAsync(removed);
@@ -297,5 +295,34 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
             using var bad = await fixture.B.Api.RevocationsAsync(basic, query);
             await Responses.AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_request");
         }
+    }
+}
+
+/// <summary>An emergency rotation on a host of its own (it disables the key every other test signs with).</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class IntrospectionKeyRotationTests(HostFixture fixture) : IClassFixture<HostFixture>
+{
+    [Fact]
+    public async Task After_an_emergency_rotation_tokens_of_the_disabled_key_are_inactive_and_new_ones_active()
+    {
+        var host = fixture.Host;
+        var added = await host.Service<ClientAdministration>().AddAsync("rotation-api", null, CancellationToken.None);
+        var basic = ClientCredentials.FormatBasic("rotation-api", added!.Secret);
+        var user = await host.AddUserAsync();
+        var old = await host.Api.LoginForTokensAsync(user);
+        Assert.True((await host.Api.IntrospectAsync(basic, old.AccessToken)).GetProperty("active").GetBoolean());
+
+        await host.Service<KeyRotation>().RotateAsync(emergency: true, endSessions: false, CancellationToken.None);
+
+        // The instance re-reads its key ring on the feed's signing_keys_changed event: within the revocation bound.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while ((await host.Api.IntrospectAsync(basic, old.AccessToken)).GetProperty("active").GetBoolean())
+        {
+            Assert.True(watch.Elapsed < AuthApiClient.RevocationBound, "A token of a disabled key was still active.");
+            await Task.Delay(20);
+        }
+
+        var fresh = await host.Api.LoginForTokensAsync(user);
+        Assert.True((await host.Api.IntrospectAsync(basic, fresh.AccessToken)).GetProperty("active").GetBoolean());
     }
 }

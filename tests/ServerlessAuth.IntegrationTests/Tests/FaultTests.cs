@@ -46,6 +46,47 @@ public sealed class FaultTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task While_storage_is_down_introspection_revocation_and_the_revocations_endpoint_answer_503()
+    {
+        await using var host = await StartHostAsync();
+        var added = await host.Service<ServerlessAuth.Clients.ClientAdministration>().AddAsync("fault-api", null, CancellationToken.None);
+        var basic = ServerlessAuth.Clients.ClientCredentials.FormatBasic("fault-api", added!.Secret);
+        var tokens = await host.Api.LoginForTokensAsync(await host.AddUserAsync());
+        using (var before = await host.Api.RevocationsAsync(basic))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await azurite.StopAsync();
+        try
+        {
+            using (var response = await host.Api.IntrospectRawAsync(basic, tokens.AccessToken))
+            {
+                await AssertUnavailableAsync(response, "introspect");
+            }
+
+            using (var response = await host.Api.RevocationsAsync(basic))
+            {
+                await AssertUnavailableAsync(response, "revocations");
+            }
+
+            using (var response = await host.Api.RevokeAsync(tokens.AccessToken))
+            {
+                await AssertUnavailableAsync(response, "revoke an access token");
+            }
+
+            using (var response = await host.Api.RevokeAsync(tokens.RefreshToken))
+            {
+                await AssertUnavailableAsync(response, "revoke a refresh token");
+            }
+        }
+        finally
+        {
+            await azurite.StartAsync();
+        }
+    }
+
+    [Fact]
     public async Task While_storage_is_down_every_endpoint_answers_503_and_afterwards_the_same_process_serves_a_full_flow()
     {
         await using var host = await StartHostAsync();
