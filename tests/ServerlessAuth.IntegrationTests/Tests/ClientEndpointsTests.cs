@@ -27,7 +27,7 @@ public abstract class ClientEndpointsTests(HostFixture fixture)
 
     private Task<string> RegisterClientAsync() => RegisterClientAsync(A);
 
-    internal static async Task AssertInvalidClientAsync(HttpResponseMessage response)
+    private static async Task AssertInvalidClientAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"Expected 401, got {(int)response.StatusCode}: {body}");
