@@ -176,13 +176,14 @@ public sealed class AuthHost : IAsyncDisposable
             .Select(pair => pair[1].Trim())
             .FirstOrDefault() ?? "(no TableEndpoint)";
 
-    /// <summary>Another instance on the same storage and table prefix (a scaled-out instance), with its own settings.</summary>
+    /// <summary>Another instance of the same kind on the same storage and table prefix (a scaled-out instance), with its own settings.</summary>
     public Task<AuthHost> StartSiblingAsync(IReadOnlyDictionary<string, string>? settings = null) =>
         StartAsync(ConnectionString, new AuthHostOptions
         {
             TablePrefix = TablePrefix,
             AddSigningKey = false,
             Settings = settings ?? new Dictionary<string, string>(),
+            Kind = Kind,
         });
 
     /// <summary>

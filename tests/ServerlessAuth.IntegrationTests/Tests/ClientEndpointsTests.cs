@@ -9,20 +9,23 @@ using ServerlessAuth.Users;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary>
-/// Introspection, revocation and the revocations endpoint over HTTPS on two instances sharing storage
-/// (Replica mode), with clients registered through the real store.
+/// Introspection, revocation and the revocations endpoint over HTTPS, with clients registered through the
+/// real store. Runs on both hosts: under the Functions kind the worker serves the requests while the
+/// in-process host registers clients, disables users and rotates keys on the same tables, so every
+/// answer also shows the worker reading what another process wrote.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixture<TwoHostsFixture>
+public abstract class ClientEndpointsTests(HostFixture fixture)
 {
-    private AuthHost A => fixture.A;
+    private AuthHost A => fixture.Host;
 
-    private async Task<string> RegisterClientAsync()
+    internal static async Task<string> RegisterClientAsync(AuthHost host)
     {
         var id = "api-" + Guid.NewGuid().ToString("N")[..8];
-        var added = await A.Service<ClientAdministration>().AddAsync(id, "integration tests", CancellationToken.None);
+        var added = await host.Service<ClientAdministration>().AddAsync(id, "integration tests", CancellationToken.None);
         return ClientCredentials.FormatBasic(id, added!.Secret);
     }
+
+    private Task<string> RegisterClientAsync() => RegisterClientAsync(A);
 
     private static async Task AssertInvalidClientAsync(HttpResponseMessage response)
     {
@@ -34,7 +37,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
         Assert.DoesNotContain("active", body, StringComparison.Ordinal);
     }
 
-    private static void AssertInactive(JsonElement body) =>
+    internal static void AssertInactive(JsonElement body) =>
         Assert.Equal("{\"active\":false}", body.GetRawText());
 
     [Fact]
@@ -64,40 +67,6 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task An_active_access_token_is_described_and_a_revoked_one_is_inactive_at_once_on_another_instance()
-    {
-        var basic = await RegisterClientAsync();
-        var user = await A.AddUserAsync();
-        var tokens = await A.Api.LoginForTokensAsync(user);
-
-        var active = await fixture.B.Api.IntrospectAsync(basic, tokens.AccessToken);
-        var claims = Jwt.Decode(tokens.AccessToken).Payload;
-        Assert.True(active.GetProperty("active").GetBoolean());
-        Assert.Equal("Bearer", active.GetProperty("token_type").GetString());
-        Assert.Equal(user.Id, active.GetProperty("sub").GetString());
-        Assert.Equal(user.Username, active.GetProperty("username").GetString());
-        Assert.Equal(claims.GetProperty("sid").GetString(), active.GetProperty("sid").GetString());
-        Assert.Equal(claims.GetProperty("jti").GetString(), active.GetProperty("jti").GetString());
-        Assert.Equal(claims.GetProperty("iat").GetInt64(), active.GetProperty("iat").GetInt64());
-        Assert.Equal(claims.GetProperty("exp").GetInt64(), active.GetProperty("exp").GetInt64());
-        Assert.Equal(TestSettings.Issuer, active.GetProperty("iss").GetString());
-        Assert.Equal(TestSettings.Audience, active.GetProperty("aud").GetString());
-
-        // Revoked on A; B's introspection reads the tables, so no wait.
-        using (var revoke = await A.Api.RevokeAsync(tokens.AccessToken, "access_token"))
-        {
-            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-        }
-
-        AssertInactive(await fixture.B.Api.IntrospectAsync(basic, tokens.AccessToken));
-        await fixture.B.Api.AssertRefusedWithinBoundAsync(tokens.AccessToken);
-
-        // Revoking an access token leaves its session: the refresh token still works.
-        var refreshed = await A.Api.RefreshAsync(tokens.RefreshToken);
-        Assert.True((await A.Api.IntrospectAsync(basic, refreshed.AccessToken)).GetProperty("active").GetBoolean());
-    }
-
-    [Fact]
     public async Task Tokens_ended_by_logout_global_logout_disable_or_emergency_rotation_are_inactive()
     {
         var basic = await RegisterClientAsync();
@@ -106,7 +75,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
         var login = await A.Api.LoginAsync(user);
         var loggedOut = await A.Api.GetTokenAsync(login.CookieValue);
         (await A.Api.LogoutAsync(login.CookieValue, loggedOut)).Dispose();
-        AssertInactive(await fixture.B.Api.IntrospectAsync(basic, loggedOut));
+        AssertInactive(await A.Api.IntrospectAsync(basic, loggedOut));
 
         var sessionEnded = await A.Api.LoginForTokensAsync(user);
         (await A.Api.LogoutWithRefreshTokenAsync(sessionEnded.RefreshToken)).Dispose();
@@ -168,7 +137,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
         var rotated = await A.Api.RefreshAsync(tokens.RefreshToken);
         AssertInactive(await A.Api.IntrospectAsync(basic, tokens.RefreshToken));
 
-        using (var revoke = await fixture.B.Api.RevokeAsync(rotated.RefreshToken, "refresh_token"))
+        using (var revoke = await A.Api.RevokeAsync(rotated.RefreshToken, "refresh_token"))
         {
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         }
@@ -239,7 +208,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
     public async Task The_revocations_endpoint_serves_the_feed_in_the_wire_format_and_honours_since()
     {
         var basic = await RegisterClientAsync();
-        using (var unauthenticated = await fixture.B.Api.RevocationsAsync(null))
+        using (var unauthenticated = await A.Api.RevocationsAsync(null))
         {
             await AssertInvalidClientAsync(unauthenticated);
         }
@@ -256,7 +225,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
         await A.Service<UserAdministration>().DisableAsync(disabledUser, CancellationToken.None);
         await A.Service<KeyRotation>().RotateAsync(emergency: false, endSessions: false, CancellationToken.None);
 
-        using var response = await fixture.B.Api.RevocationsAsync(basic, $"?since={start}");
+        using var response = await A.Api.RevocationsAsync(basic, $"?since={start}");
         await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "revocations");
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -277,14 +246,14 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
 
         // since after every one of them: none of these.
         var last = events.Max(e => e.GetProperty("published_at").GetInt64());
-        using var later = await fixture.B.Api.RevocationsAsync(basic, $"?since={last + 1}");
+        using var later = await A.Api.RevocationsAsync(basic, $"?since={last + 1}");
         var laterEvents = (await Responses.ReadJsonAsync(later)).GetProperty("events").EnumerateArray().ToList();
         Assert.DoesNotContain(laterEvents, e => e.GetProperty("id").GetString() == revoked.GetProperty("id").GetString());
 
         // Absent or far in the past: clamped to the retention window, not refused.
         foreach (var query in new[] { "", "?since=0", "?since=-99999999999999999" })
         {
-            using var clamped = await fixture.B.Api.RevocationsAsync(basic, query);
+            using var clamped = await A.Api.RevocationsAsync(basic, query);
             await Responses.AssertStatusAsync(clamped, HttpStatusCode.OK, "revocations " + query);
             var all = (await Responses.ReadJsonAsync(clamped)).GetProperty("events").EnumerateArray();
             Assert.Contains(all, e => e.GetProperty("id").GetString() == revoked.GetProperty("id").GetString());
@@ -292,7 +261,7 @@ public sealed class ClientEndpointsTests(TwoHostsFixture fixture) : IClassFixtur
 
         foreach (var query in new[] { "?since=abc", "?since=1.5", "?since=", "?since=1&since=2", "?since=99999999999999999999" })
         {
-            using var bad = await fixture.B.Api.RevocationsAsync(basic, query);
+            using var bad = await A.Api.RevocationsAsync(basic, query);
             await Responses.AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_request");
         }
     }
@@ -324,5 +293,77 @@ public sealed class IntrospectionKeyRotationTests(HostFixture fixture) : IClassF
 
         var fresh = await host.Api.LoginForTokensAsync(user);
         Assert.True((await host.Api.IntrospectAsync(basic, fresh.AccessToken)).GetProperty("active").GetBoolean());
+    }
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class ClientEndpointsTestsOnAspNetCore(HostFixture fixture) : ClientEndpointsTests(fixture), IClassFixture<HostFixture>;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class ClientEndpointsTestsOnFunctions(FunctionsHostFixture fixture) : ClientEndpointsTests(fixture), IClassFixture<FunctionsHostFixture>;
+
+/// <summary>
+/// The same endpoints on two instances sharing storage (Replica mode): what one instance revokes, the
+/// other's introspection and revocations endpoint report at once, as they read the tables.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ClientEndpointsAcrossInstancesTests(TwoHostsFixture fixture) : IClassFixture<TwoHostsFixture>
+{
+    private AuthHost A => fixture.A;
+
+    private Task<string> RegisterClientAsync() => ClientEndpointsTests.RegisterClientAsync(A);
+
+    private static void AssertInactive(JsonElement body) => ClientEndpointsTests.AssertInactive(body);
+
+    [Fact]
+    public async Task An_active_access_token_is_described_and_a_revoked_one_is_inactive_at_once_on_another_instance()
+    {
+        var basic = await RegisterClientAsync();
+        var user = await A.AddUserAsync();
+        var tokens = await A.Api.LoginForTokensAsync(user);
+
+        var active = await fixture.B.Api.IntrospectAsync(basic, tokens.AccessToken);
+        var claims = Jwt.Decode(tokens.AccessToken).Payload;
+        Assert.True(active.GetProperty("active").GetBoolean());
+        Assert.Equal("Bearer", active.GetProperty("token_type").GetString());
+        Assert.Equal(user.Id, active.GetProperty("sub").GetString());
+        Assert.Equal(user.Username, active.GetProperty("username").GetString());
+        Assert.Equal(claims.GetProperty("sid").GetString(), active.GetProperty("sid").GetString());
+        Assert.Equal(claims.GetProperty("jti").GetString(), active.GetProperty("jti").GetString());
+        Assert.Equal(claims.GetProperty("iat").GetInt64(), active.GetProperty("iat").GetInt64());
+        Assert.Equal(claims.GetProperty("exp").GetInt64(), active.GetProperty("exp").GetInt64());
+        Assert.Equal(TestSettings.Issuer, active.GetProperty("iss").GetString());
+        Assert.Equal(TestSettings.Audience, active.GetProperty("aud").GetString());
+
+        // Revoked on A; B's introspection reads the tables, so no wait.
+        using (var revoke = await A.Api.RevokeAsync(tokens.AccessToken, "access_token"))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        AssertInactive(await fixture.B.Api.IntrospectAsync(basic, tokens.AccessToken));
+        await fixture.B.Api.AssertRefusedWithinBoundAsync(tokens.AccessToken);
+
+        // Revoking an access token leaves its session: the refresh token still works.
+        var refreshed = await A.Api.RefreshAsync(tokens.RefreshToken);
+        Assert.True((await A.Api.IntrospectAsync(basic, refreshed.AccessToken)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_revocation_on_one_instance_is_in_the_other_instances_revocations_feed_at_once()
+    {
+        var basic = await RegisterClientAsync();
+        var tokens = await A.Api.LoginForTokensAsync(await A.AddUserAsync());
+        var jti = Jwt.Decode(tokens.AccessToken).Payload.GetProperty("jti").GetString();
+        var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 5_000;
+        using (var revoke = await A.Api.RevokeAsync(tokens.AccessToken, "access_token"))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        using var response = await fixture.B.Api.RevocationsAsync(basic, $"?since={start}");
+        await Responses.AssertStatusAsync(response, HttpStatusCode.OK, "revocations");
+        var events = (await Responses.ReadJsonAsync(response)).GetProperty("events").EnumerateArray();
+        Assert.Contains(events, e => e.GetProperty("kind").GetString() == "token_revoked" && e.GetProperty("jti").GetString() == jti);
     }
 }
