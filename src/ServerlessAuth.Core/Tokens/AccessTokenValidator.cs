@@ -95,32 +95,14 @@ public sealed class AccessTokenValidator(
     private TokenValidationParameters BuildParameters(SigningKeyRing ring)
     {
         var settings = options.Value;
-        return new TokenValidationParameters
-        {
-            // Pinned per key: a token may use only the algorithm of its kid's version (no HS256 token
-            // under an ES256 kid, whatever secret it was made with).
-            ValidAlgorithms = ring.Algorithms,
-            AlgorithmValidator = (algorithm, key, _, _) => IsPinnedAlgorithm(ring, algorithm, key),
-            ValidTypes = [AccessTokenShape.Type],
-            ValidIssuer = settings.Issuer,
-            ValidAudience = settings.Audience,
-            IssuerSigningKeys = ring.ValidationKeys,
-            TryAllIssuerSigningKeys = false,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateIssuer = true,
-            ValidateAudience = true,
-            ValidateLifetime = true,
-            ValidateIssuerSigningKey = true,
-            ClockSkew = settings.ClockSkew,
-            LifetimeValidator = ValidateLifetime,
-            // Exact, ordinal comparisons: the library's defaults forgive a trailing slash.
-            IgnoreTrailingSlashWhenValidatingAudience = false,
-            AudienceValidator = (audiences, _, _) => audiences.Contains(settings.Audience, StringComparer.Ordinal),
-            IssuerValidator = (issuer, _, _) => string.Equals(issuer, settings.Issuer, StringComparison.Ordinal)
-                ? issuer
-                : throw new SecurityTokenInvalidIssuerException("The token has the wrong issuer.") { InvalidIssuer = issuer },
-        };
+        var parameters = AccessTokenShape.PinnedParameters(settings.Issuer, settings.Audience, settings.ClockSkew);
+        // Pinned per key: a token may use only the algorithm of its kid's version (no HS256 token
+        // under an ES256 kid, whatever secret it was made with).
+        parameters.ValidAlgorithms = ring.Algorithms;
+        parameters.AlgorithmValidator = (algorithm, key, _, _) => IsPinnedAlgorithm(ring, algorithm, key);
+        parameters.IssuerSigningKeys = ring.ValidationKeys;
+        parameters.LifetimeValidator = ValidateLifetime;
+        return parameters;
     }
 
     /// <summary>The library's lifetime rule, on the injected clock so tests and instants agree.</summary>
