@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using ServerlessAuth.Revocation;
-using ServerlessAuth.Sessions;
 using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.AspNetCore;
@@ -34,7 +33,7 @@ public sealed class ServerlessAuthTokenCheck(
             return Malformed;
         }
 
-        if (ReadClaims(token) is not { } claims)
+        if (AccessTokenClaims.TryRead(token) is not { } claims)
         {
             return MissingClaim;
         }
@@ -63,26 +62,5 @@ public sealed class ServerlessAuthTokenCheck(
                 ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {state.StalenessBound.TotalSeconds:0.#} s): the issuer's revocations cannot be read."
                 : "The issuer's revocations have not been read yet."),
         };
-    }
-
-    /// <summary>The claims the replica keys on, in the shapes the issuer gives them.</summary>
-    public static AccessTokenClaims? ReadClaims(JsonWebToken jwt)
-    {
-        if (!jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Subject, out var sub) || !SessionCookieValue.IsUserId(sub)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
-            || !jwt.TryGetPayloadValue<long>("exp", out var exp)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name)
-            || !IsInstant(iat) || !IsInstant(authTime) || !IsInstant(exp))
-        {
-            return null;
-        }
-
-        return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
-            DateTimeOffset.FromUnixTimeSeconds(exp), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
-
-        static bool IsInstant(long seconds) => seconds is >= 0 and <= 253_402_300_799;
     }
 }

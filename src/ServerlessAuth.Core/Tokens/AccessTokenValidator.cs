@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ServerlessAuth.Revocation;
-using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 
 namespace ServerlessAuth.Tokens;
@@ -69,7 +68,7 @@ public sealed class AccessTokenValidator(
             return AccessTokenValidation.Invalid("malformed", "The token has a critical header this service does not understand.");
         }
 
-        if (ReadClaims(jwt) is not { } claims)
+        if (AccessTokenClaims.TryRead(jwt) is not { } claims)
         {
             return AccessTokenValidation.Invalid("malformed", "The token lacks a required claim.");
         }
@@ -125,22 +124,6 @@ public sealed class AccessTokenValidator(
         }
 
         return true;
-    }
-
-    private static AccessTokenClaims? ReadClaims(JsonWebToken jwt)
-    {
-        if (!jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Subject, out var sub) || !SessionCookieValue.IsUserId(sub)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name))
-        {
-            return null;
-        }
-
-        return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
-            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
     }
 
     private static bool IsPinnedAlgorithm(SigningKeyRing ring, string algorithm, SecurityKey key) =>
