@@ -14,8 +14,7 @@ public sealed class ServerlessAuthTokenCheck(
     BearerRevocationState state,
     IssuerMetadata metadata,
     IntrospectionClient introspection,
-    IOptions<ServerlessAuthBearerOptions> options,
-    TimeProvider time)
+    IOptions<ServerlessAuthBearerOptions> options)
 {
     public const string Malformed = "The token is malformed.";
     public const string MissingClaim = "The token lacks a required claim.";
@@ -45,22 +44,14 @@ public sealed class ServerlessAuthTokenCheck(
             return WrongLifetime;
         }
 
+        // A starting API waits for its first read of the feed, at most the staleness bound.
         var replica = state.Replica;
-        var answer = replica.Check(claims, out var refusal);
-        if (answer == ReplicaAnswer.Stale && replica.CurrentAsOf is null)
-        {
-            // A starting API waits for its first read of the feed, at most the staleness bound.
-            await replica.WaitForFirstSyncAsync(cancellationToken);
-            answer = replica.Check(claims, out refusal);
-        }
-
+        var (answer, refusal) = await replica.CheckAsync(claims, cancellationToken);
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
             ReplicaAnswer.AskStorage => await introspection.IsActiveAsync(token.EncodedToken, claims, cancellationToken) ? null : NotActive,
-            _ => throw new ServerlessAuthUnavailableException(replica.CurrentAsOf is { } asOf
-                ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {state.StalenessBound.TotalSeconds:0.#} s): the issuer's revocations cannot be read."
-                : "The issuer's revocations have not been read yet."),
+            _ => throw new ServerlessAuthUnavailableException(replica.DescribeStaleness("the issuer's revocations")),
         };
     }
 }
