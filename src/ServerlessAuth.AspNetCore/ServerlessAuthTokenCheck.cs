@@ -39,7 +39,7 @@ public sealed class ServerlessAuthTokenCheck(
 
         var lifetime = options.Value.AccessTokenLifetime ?? metadata.Current?.AccessTokenLifetime
             ?? throw new ServerlessAuthUnavailableException("The issuer's access-token lifetime is not known yet.");
-        if (claims.ExpiresAt - claims.IssuedAt > lifetime || claims.AuthTime > claims.IssuedAt)
+        if (!claims.HasLifetimeWithin(lifetime))
         {
             return WrongLifetime;
         }

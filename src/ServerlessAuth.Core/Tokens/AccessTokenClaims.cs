@@ -14,6 +14,12 @@ public sealed record AccessTokenClaims(
     string KeyId,
     DateTimeOffset AuthTime)
 {
+    /// <summary>
+    /// Whether the token lives no longer than <paramref name="lifetime"/> (what a replica keeps events for)
+    /// and its session began no later than it was issued.
+    /// </summary>
+    public bool HasLifetimeWithin(TimeSpan lifetime) => ExpiresAt - IssuedAt <= lifetime && AuthTime <= IssuedAt;
+
     /// <summary>The claims of a signature-checked token, in the shapes the issuer gives them; null if any is missing or malformed.</summary>
     public static AccessTokenClaims? TryRead(JsonWebToken jwt)
     {

@@ -74,9 +74,9 @@ public sealed class AccessTokenValidator(
         }
 
         // No token of ours lives longer than the configured lifetime; a replica keeps events exactly that long.
-        return claims.ExpiresAt - claims.IssuedAt > options.Value.AccessTokenLifetime || claims.AuthTime > claims.IssuedAt
-            ? AccessTokenValidation.Invalid("lifetime", "The token's lifetime is not one this service issues.")
-            : AccessTokenValidation.Valid(claims);
+        return claims.HasLifetimeWithin(options.Value.AccessTokenLifetime)
+            ? AccessTokenValidation.Valid(claims)
+            : AccessTokenValidation.Invalid("lifetime", "The token's lifetime is not one this service issues.");
     }
 
     private TokenValidationParameters Parameters(SigningKeyRing ring)
