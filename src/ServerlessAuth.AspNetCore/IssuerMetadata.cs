@@ -39,9 +39,7 @@ public sealed partial class IssuerMetadata(
     public const string RevocationsMember = "serverlessauth_revocations_endpoint";
     public const string IntrospectionMember = "introspection_endpoint";
 
-    private readonly Lock _gate = new();
-    private Task? _load;
-    private bool _loadAgain;
+    private readonly CoalescedReload _reload = new();
     private volatile IssuerDocument? _current;
     private volatile ServerlessAuthUnavailableException? _lastFailure;
     private long _loadedAt = long.MinValue;
@@ -83,13 +81,7 @@ public sealed partial class IssuerMetadata(
     /// <summary>The document once the read in flight (if any) has finished, bounded by the HTTP timeout.</summary>
     public async ValueTask<IssuerDocument?> AfterRefreshAsync(CancellationToken cancellationToken)
     {
-        Task? load;
-        lock (_gate)
-        {
-            load = _load;
-        }
-
-        if (load is { IsCompleted: false })
+        if (_reload.Current is { IsCompleted: false } load)
         {
             // Never throws (the load keeps its failures); the timeout only ends the wait.
             await load.WaitAsync(options.Value.HttpTimeout, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -114,35 +106,7 @@ public sealed partial class IssuerMetadata(
     void ISigningKeyRefresh.RequestRefresh() => _ = StartLoad(force: true);
 
     /// <summary>The one load in flight; a forced request during a load runs one more after it.</summary>
-    private Task StartLoad(bool force)
-    {
-        lock (_gate)
-        {
-            if (_load is { IsCompleted: false })
-            {
-                _loadAgain |= force;
-                return _load;
-            }
-
-            _load = LoadLoopAsync();
-            return _load;
-        }
-    }
-
-    private async Task LoadLoopAsync()
-    {
-        bool again;
-        do
-        {
-            await LoadOnceAsync();
-            lock (_gate)
-            {
-                again = _loadAgain;
-                _loadAgain = false;
-            }
-        }
-        while (again);
-    }
+    private Task StartLoad(bool force) => _reload.Start(force, LoadOnceAsync);
 
     /// <summary>Never throws: the outcome is the new document or the failure kept for callers with none.</summary>
     private async Task LoadOnceAsync()

@@ -74,28 +74,12 @@ public static class ServerlessAuthBearerExtensions
         jwt.TokenValidationParameters = Parameters(settings);
     }
 
-    internal static TokenValidationParameters Parameters(ServerlessAuthBearerOptions settings) => new()
+    internal static TokenValidationParameters Parameters(ServerlessAuthBearerOptions settings)
     {
-        ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-        ValidTypes = [AccessTokenShape.Type],
-        ValidIssuer = settings.Issuer,
-        ValidAudience = settings.Audience,
-        // Exact, ordinal comparisons: the library's defaults forgive a trailing slash.
-        IssuerValidator = (issuer, _, _) => string.Equals(issuer, settings.Issuer, StringComparison.Ordinal)
-            ? issuer
-            : throw new SecurityTokenInvalidIssuerException("The token has the wrong issuer.") { InvalidIssuer = issuer },
-        AudienceValidator = (audiences, _, _) => audiences.Contains(settings.Audience, StringComparer.Ordinal),
-        IgnoreTrailingSlashWhenValidatingAudience = false,
-        RequireAudience = true,
-        RequireSignedTokens = true,
-        RequireExpirationTime = true,
-        ValidateIssuer = true,
-        ValidateAudience = true,
-        ValidateLifetime = true,
-        ValidateIssuerSigningKey = true,
-        TryAllIssuerSigningKeys = false,
-        ClockSkew = settings.ClockSkew,
-        NameClaimType = AccessTokenShape.Claims.Name,
-        RoleClaimType = "roles",
-    };
+        var parameters = AccessTokenShape.PinnedParameters(settings.Issuer, settings.Audience, settings.ClockSkew);
+        parameters.ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256];
+        parameters.NameClaimType = AccessTokenShape.Claims.Name;
+        parameters.RoleClaimType = "roles";
+        return parameters;
+    }
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using ServerlessAuth.Revocation;
-using ServerlessAuth.Sessions;
 using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.AspNetCore;
@@ -15,8 +14,7 @@ public sealed class ServerlessAuthTokenCheck(
     BearerRevocationState state,
     IssuerMetadata metadata,
     IntrospectionClient introspection,
-    IOptions<ServerlessAuthBearerOptions> options,
-    TimeProvider time)
+    IOptions<ServerlessAuthBearerOptions> options)
 {
     public const string Malformed = "The token is malformed.";
     public const string MissingClaim = "The token lacks a required claim.";
@@ -34,55 +32,26 @@ public sealed class ServerlessAuthTokenCheck(
             return Malformed;
         }
 
-        if (ReadClaims(token) is not { } claims)
+        if (AccessTokenClaims.TryRead(token) is not { } claims)
         {
             return MissingClaim;
         }
 
         var lifetime = options.Value.AccessTokenLifetime ?? metadata.Current?.AccessTokenLifetime
             ?? throw new ServerlessAuthUnavailableException("The issuer's access-token lifetime is not known yet.");
-        if (claims.ExpiresAt - claims.IssuedAt > lifetime || claims.AuthTime > claims.IssuedAt)
+        if (!claims.HasLifetimeWithin(lifetime))
         {
             return WrongLifetime;
         }
 
+        // A starting API waits for its first read of the feed, at most the staleness bound.
         var replica = state.Replica;
-        var answer = replica.Check(claims, out var refusal);
-        if (answer == ReplicaAnswer.Stale && replica.CurrentAsOf is null)
-        {
-            // A starting API waits for its first read of the feed, at most the staleness bound.
-            await replica.WaitForFirstSyncAsync(cancellationToken);
-            answer = replica.Check(claims, out refusal);
-        }
-
+        var (answer, refusal) = await replica.CheckAsync(claims, cancellationToken);
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
             ReplicaAnswer.AskStorage => await introspection.IsActiveAsync(token.EncodedToken, claims, cancellationToken) ? null : NotActive,
-            _ => throw new ServerlessAuthUnavailableException(replica.CurrentAsOf is { } asOf
-                ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {state.StalenessBound.TotalSeconds:0.#} s): the issuer's revocations cannot be read."
-                : "The issuer's revocations have not been read yet."),
+            _ => throw new ServerlessAuthUnavailableException(replica.DescribeStaleness("the issuer's revocations")),
         };
-    }
-
-    /// <summary>The claims the replica keys on, in the shapes the issuer gives them.</summary>
-    public static AccessTokenClaims? ReadClaims(JsonWebToken jwt)
-    {
-        if (!jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Subject, out var sub) || !SessionCookieValue.IsUserId(sub)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
-            || !jwt.TryGetPayloadValue<long>("exp", out var exp)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name)
-            || !IsInstant(iat) || !IsInstant(authTime) || !IsInstant(exp))
-        {
-            return null;
-        }
-
-        return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
-            DateTimeOffset.FromUnixTimeSeconds(exp), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
-
-        static bool IsInstant(long seconds) => seconds is >= 0 and <= 253_402_300_799;
     }
 }

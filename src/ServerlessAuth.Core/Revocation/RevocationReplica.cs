@@ -62,6 +62,24 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
         }
     }
 
+    /// <summary><see cref="Check"/>, after waiting for the first poll if a starting instance has not polled yet.</summary>
+    public async ValueTask<(ReplicaAnswer Answer, string? Refusal)> CheckAsync(AccessTokenClaims claims, CancellationToken cancellationToken)
+    {
+        var answer = Check(claims, out var refusal);
+        if (answer == ReplicaAnswer.Stale && CurrentAsOf is null)
+        {
+            await WaitForFirstSyncAsync(cancellationToken);
+            answer = Check(claims, out refusal);
+        }
+
+        return (answer, refusal);
+    }
+
+    /// <summary>Why a <see cref="ReplicaAnswer.Stale"/> answer was given; <paramref name="source"/> names what the events come from.</summary>
+    public string DescribeStaleness(string source) => CurrentAsOf is { } asOf
+        ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {options.Value.StalenessBound.TotalSeconds:0.#} s): {source} cannot be read."
+        : $"The revocation state has not been read yet from {source}.";
+
     public ReplicaAnswer Check(AccessTokenClaims claims, out string? refusal)
     {
         refusal = null;

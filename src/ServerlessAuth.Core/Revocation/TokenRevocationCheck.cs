@@ -31,20 +31,12 @@ public sealed class TokenRevocationCheck(
             return await FindRefusalInTablesAsync(claims, cancellationToken);
         }
 
-        var answer = replica.Check(claims, out var refusal);
-        if (answer == ReplicaAnswer.Stale && replica.CurrentAsOf is null)
-        {
-            await replica.WaitForFirstSyncAsync(cancellationToken);
-            answer = replica.Check(claims, out refusal);
-        }
-
+        var (answer, refusal) = await replica.CheckAsync(claims, cancellationToken);
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
             ReplicaAnswer.AskStorage => await FindRefusalInTablesAsync(claims, cancellationToken),
-            _ => throw new StorageUnavailableException(replica.CurrentAsOf is { } asOf
-                ? $"The revocation state is {(time.GetUtcNow() - asOf).TotalSeconds:0.#} s old (bound {revocationOptions.Value.StalenessBound.TotalSeconds:0.#} s): the feed cannot be read."
-                : "The revocation feed has not been read yet."),
+            _ => throw new StorageUnavailableException(replica.DescribeStaleness("the feed")),
         };
     }
 

@@ -21,9 +21,7 @@ public sealed partial class SigningKeyCache(
     TimeProvider time,
     ILogger<SigningKeyCache> logger) : ISigningKeyProvider
 {
-    private readonly Lock _gate = new();
-    private Task? _load;
-    private bool _loadAgain;
+    private readonly CoalescedReload _reload = new();
     private volatile Snapshot? _snapshot;
     private volatile CachedRing? _ring;
     private volatile SigningKeysUnavailableException? _lastFailure;
@@ -78,40 +76,9 @@ public sealed partial class SigningKeyCache(
 
     public void RequestRefresh() => _ = StartLoad(force: true);
 
-    /// <summary>
-    /// The one load in flight, started if there is none. A forced request during a load runs one more
-    /// after it, since the running one may have read the source before the change it is told about.
-    /// </summary>
-    private Task StartLoad(bool force)
-    {
-        lock (_gate)
-        {
-            if (_load is { IsCompleted: false })
-            {
-                _loadAgain |= force;
-                return _load;
-            }
-
-            Volatile.Write(ref _lastAttempt, time.GetUtcNow().UtcTicks);
-            _load = LoadLoopAsync();
-            return _load;
-        }
-    }
-
-    private async Task LoadLoopAsync()
-    {
-        bool again;
-        do
-        {
-            await LoadOnceAsync();
-            lock (_gate)
-            {
-                again = _loadAgain;
-                _loadAgain = false;
-            }
-        }
-        while (again);
-    }
+    /// <summary>The one load in flight, started if there is none; a forced request during a load runs one more after it.</summary>
+    private Task StartLoad(bool force) =>
+        _reload.Start(force, LoadOnceAsync, () => Volatile.Write(ref _lastAttempt, time.GetUtcNow().UtcTicks));
 
     /// <summary>Never throws: the outcome is the snapshot, or the failure kept for callers with nothing cached.</summary>
     private async Task LoadOnceAsync()

@@ -1,3 +1,5 @@
+using Microsoft.IdentityModel.Tokens;
+
 namespace ServerlessAuth.Tokens;
 
 /// <summary>
@@ -12,6 +14,32 @@ public static class AccessTokenShape
 
     /// <summary>128 random bits, base64url.</summary>
     public const int TokenIdLength = 22;
+
+    /// <summary>
+    /// The checks every validator of our tokens pins: type, issuer and audience compared exactly, signed,
+    /// with an expiry, and only the key its <c>kid</c> names. Each caller adds its keys and algorithm rule.
+    /// </summary>
+    public static TokenValidationParameters PinnedParameters(string issuer, string audience, TimeSpan clockSkew) => new()
+    {
+        ValidTypes = [Type],
+        ValidIssuer = issuer,
+        ValidAudience = audience,
+        // Exact, ordinal comparisons: the library's defaults forgive a trailing slash.
+        IssuerValidator = (presented, _, _) => string.Equals(presented, issuer, StringComparison.Ordinal)
+            ? presented
+            : throw new SecurityTokenInvalidIssuerException("The token has the wrong issuer.") { InvalidIssuer = presented },
+        AudienceValidator = (audiences, _, _) => audiences.Contains(audience, StringComparer.Ordinal),
+        IgnoreTrailingSlashWhenValidatingAudience = false,
+        RequireAudience = true,
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ValidateLifetime = true,
+        ValidateIssuerSigningKey = true,
+        TryAllIssuerSigningKeys = false,
+        ClockSkew = clockSkew,
+    };
 
     public static class Claims
     {

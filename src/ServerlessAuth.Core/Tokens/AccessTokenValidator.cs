@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ServerlessAuth.Revocation;
-using ServerlessAuth.Sessions;
 using ServerlessAuth.SigningKeys;
 
 namespace ServerlessAuth.Tokens;
@@ -69,15 +68,15 @@ public sealed class AccessTokenValidator(
             return AccessTokenValidation.Invalid("malformed", "The token has a critical header this service does not understand.");
         }
 
-        if (ReadClaims(jwt) is not { } claims)
+        if (AccessTokenClaims.TryRead(jwt) is not { } claims)
         {
             return AccessTokenValidation.Invalid("malformed", "The token lacks a required claim.");
         }
 
         // No token of ours lives longer than the configured lifetime; a replica keeps events exactly that long.
-        return claims.ExpiresAt - claims.IssuedAt > options.Value.AccessTokenLifetime || claims.AuthTime > claims.IssuedAt
-            ? AccessTokenValidation.Invalid("lifetime", "The token's lifetime is not one this service issues.")
-            : AccessTokenValidation.Valid(claims);
+        return claims.HasLifetimeWithin(options.Value.AccessTokenLifetime)
+            ? AccessTokenValidation.Valid(claims)
+            : AccessTokenValidation.Invalid("lifetime", "The token's lifetime is not one this service issues.");
     }
 
     private TokenValidationParameters Parameters(SigningKeyRing ring)
@@ -95,32 +94,14 @@ public sealed class AccessTokenValidator(
     private TokenValidationParameters BuildParameters(SigningKeyRing ring)
     {
         var settings = options.Value;
-        return new TokenValidationParameters
-        {
-            // Pinned per key: a token may use only the algorithm of its kid's version (no HS256 token
-            // under an ES256 kid, whatever secret it was made with).
-            ValidAlgorithms = ring.Algorithms,
-            AlgorithmValidator = (algorithm, key, _, _) => IsPinnedAlgorithm(ring, algorithm, key),
-            ValidTypes = [AccessTokenShape.Type],
-            ValidIssuer = settings.Issuer,
-            ValidAudience = settings.Audience,
-            IssuerSigningKeys = ring.ValidationKeys,
-            TryAllIssuerSigningKeys = false,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateIssuer = true,
-            ValidateAudience = true,
-            ValidateLifetime = true,
-            ValidateIssuerSigningKey = true,
-            ClockSkew = settings.ClockSkew,
-            LifetimeValidator = ValidateLifetime,
-            // Exact, ordinal comparisons: the library's defaults forgive a trailing slash.
-            IgnoreTrailingSlashWhenValidatingAudience = false,
-            AudienceValidator = (audiences, _, _) => audiences.Contains(settings.Audience, StringComparer.Ordinal),
-            IssuerValidator = (issuer, _, _) => string.Equals(issuer, settings.Issuer, StringComparison.Ordinal)
-                ? issuer
-                : throw new SecurityTokenInvalidIssuerException("The token has the wrong issuer.") { InvalidIssuer = issuer },
-        };
+        var parameters = AccessTokenShape.PinnedParameters(settings.Issuer, settings.Audience, settings.ClockSkew);
+        // Pinned per key: a token may use only the algorithm of its kid's version (no HS256 token
+        // under an ES256 kid, whatever secret it was made with).
+        parameters.ValidAlgorithms = ring.Algorithms;
+        parameters.AlgorithmValidator = (algorithm, key, _, _) => IsPinnedAlgorithm(ring, algorithm, key);
+        parameters.IssuerSigningKeys = ring.ValidationKeys;
+        parameters.LifetimeValidator = ValidateLifetime;
+        return parameters;
     }
 
     /// <summary>The library's lifetime rule, on the injected clock so tests and instants agree.</summary>
@@ -143,22 +124,6 @@ public sealed class AccessTokenValidator(
         }
 
         return true;
-    }
-
-    private static AccessTokenClaims? ReadClaims(JsonWebToken jwt)
-    {
-        if (!jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Subject, out var sub) || !SessionCookieValue.IsUserId(sub)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.SessionId, out var sid) || !SessionCookieValue.IsSessionId(sid)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.TokenId, out var jti) || jti.Length != AccessTokenShape.TokenIdLength
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.IssuedAt, out var iat)
-            || !jwt.TryGetPayloadValue<long>(AccessTokenShape.Claims.AuthTime, out var authTime)
-            || !jwt.TryGetPayloadValue<string>(AccessTokenShape.Claims.Name, out var name))
-        {
-            return null;
-        }
-
-        return new AccessTokenClaims(sub, name, sid, jti, DateTimeOffset.FromUnixTimeSeconds(iat),
-            new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), jwt.Kid, DateTimeOffset.FromUnixTimeSeconds(authTime));
     }
 
     private static bool IsPinnedAlgorithm(SigningKeyRing ring, string algorithm, SecurityKey key) =>
