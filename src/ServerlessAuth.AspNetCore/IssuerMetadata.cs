@@ -102,8 +102,29 @@ public sealed partial class IssuerMetadata(
         }
     }
 
-    /// <summary>The revocation feed reported changed signing keys: read them now.</summary>
-    void ISigningKeyRefresh.RequestRefresh() => _ = StartLoad(force: true);
+    /// <summary>The revocation feed reported changed signing keys: read them now, and again for a while.</summary>
+    void ISigningKeyRefresh.RequestRefresh()
+    {
+        _ = StartLoad(force: true);
+        _ = ReadAgainAfterKeyChangeAsync();
+    }
+
+    /// <summary>
+    /// The instance that answers may not have seen the event yet: it re-reads its own key ring only at its
+    /// next poll, and serves the old JWKS until then. Read once per poll interval until every instance of
+    /// the issuer has either seen the event or turned stale (its staleness bound), so the new key set is
+    /// had about one poll after the issuer has it.
+    /// </summary>
+    private async Task ReadAgainAfterKeyChangeAsync()
+    {
+        var settings = options.Value;
+        var until = time.GetUtcNow() + settings.StalenessBound + settings.PollInterval;
+        while (time.GetUtcNow() < until)
+        {
+            await Task.Delay(settings.PollInterval, time);
+            await StartLoad(force: true);
+        }
+    }
 
     /// <summary>The one load in flight; a forced request during a load runs one more after it.</summary>
     private Task StartLoad(bool force) => _reload.Start(force, LoadOnceAsync);

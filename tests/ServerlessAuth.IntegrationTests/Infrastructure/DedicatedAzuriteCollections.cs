@@ -38,3 +38,10 @@ public sealed class LoadCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite (load)";
 }
+
+/// <summary>HTTP contract tests through the Functions worker: each class starts worker processes, so they run beside the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class FunctionsCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (Functions worker)";
+}

@@ -299,7 +299,7 @@ public sealed class IntrospectionKeyRotationTests(HostFixture fixture) : IClassF
 [Collection(AzuriteCollection.Name)]
 public sealed class ClientEndpointsTestsOnAspNetCore(HostFixture fixture) : ClientEndpointsTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class ClientEndpointsTestsOnFunctions(FunctionsHostFixture fixture) : ClientEndpointsTests(fixture), IClassFixture<FunctionsHostFixture>;
 
 /// <summary>

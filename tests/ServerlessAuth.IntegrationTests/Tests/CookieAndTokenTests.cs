@@ -142,5 +142,5 @@ public abstract class CookieAndTokenTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class CookieAndTokenTestsOnAspNetCore(HostFixture fixture) : CookieAndTokenTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class CookieAndTokenTestsOnFunctions(FunctionsHostFixture fixture) : CookieAndTokenTests(fixture), IClassFixture<FunctionsHostFixture>;

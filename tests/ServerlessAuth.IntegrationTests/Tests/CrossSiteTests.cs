@@ -307,6 +307,6 @@ public sealed class FunctionsAllowedOriginHostFixture(AzuriteFixture azurite) : 
 public sealed class CrossSiteTestsOnAspNetCore(AllowedOriginHostFixture configured, HostFixture closed)
     : CrossSiteTests(configured, closed), IClassFixture<AllowedOriginHostFixture>, IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class CrossSiteTestsOnFunctions(FunctionsAllowedOriginHostFixture configured, FunctionsHostFixture closed)
     : CrossSiteTests(configured, closed), IClassFixture<FunctionsAllowedOriginHostFixture>, IClassFixture<FunctionsHostFixture>;

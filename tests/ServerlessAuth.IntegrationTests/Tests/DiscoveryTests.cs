@@ -94,5 +94,5 @@ public abstract class DiscoveryTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class DiscoveryTestsOnAspNetCore(HostFixture fixture) : DiscoveryTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class DiscoveryTestsOnFunctions(FunctionsHostFixture fixture) : DiscoveryTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -86,5 +86,5 @@ public abstract class FlowTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class FlowTestsOnAspNetCore(HostFixture fixture) : FlowTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class FlowTestsOnFunctions(FunctionsHostFixture fixture) : FlowTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -10,7 +10,7 @@ using ServerlessAuth.IntegrationTests.Infrastructure.Admin;
 namespace ServerlessAuth.IntegrationTests.Tests;
 
 /// <summary>What only the Functions app has: the worker's own indexing, the timer, and the worker process itself.</summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class FunctionsHostTests(FunctionsHostFixture fixture, AzuriteFixture azurite) : IClassFixture<FunctionsHostFixture>
 {
     private FunctionsTestHost.FunctionsTestHost Worker => fixture.Host.Worker!;

@@ -439,5 +439,5 @@ public sealed class FunctionsHostileInputFixture(AzuriteFixture azurite) : Hosti
 [Collection(AzuriteCollection.Name)]
 public sealed class HostileInputTestsOnAspNetCore(HostileInputFixture fixture) : HostileInputTests(fixture), IClassFixture<HostileInputFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class HostileInputTestsOnFunctions(FunctionsHostileInputFixture fixture) : HostileInputTests(fixture), IClassFixture<FunctionsHostileInputFixture>;

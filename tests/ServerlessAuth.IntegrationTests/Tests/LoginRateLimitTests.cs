@@ -59,5 +59,5 @@ public abstract class LoginRateLimitTests(LowRateLimitHostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class LoginRateLimitTestsOnAspNetCore(LowRateLimitHostFixture fixture) : LoginRateLimitTests(fixture), IClassFixture<LowRateLimitHostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class LoginRateLimitTestsOnFunctions(FunctionsLowRateLimitHostFixture fixture) : LoginRateLimitTests(fixture), IClassFixture<FunctionsLowRateLimitHostFixture>;

@@ -173,5 +173,5 @@ public abstract partial class LoginTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class LoginTestsOnAspNetCore(HostFixture fixture) : LoginTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class LoginTestsOnFunctions(FunctionsHostFixture fixture) : LoginTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -141,5 +141,5 @@ public abstract class LogoutEndpointTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class LogoutEndpointTestsOnAspNetCore(HostFixture fixture) : LogoutEndpointTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class LogoutEndpointTestsOnFunctions(FunctionsHostFixture fixture) : LogoutEndpointTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -294,5 +294,5 @@ public abstract class LogoutScopeTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class LogoutScopeTestsOnAspNetCore(HostFixture fixture) : LogoutScopeTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class LogoutScopeTestsOnFunctions(FunctionsHostFixture fixture) : LogoutScopeTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -79,5 +79,5 @@ public abstract class MeTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class MeTestsOnAspNetCore(HostFixture fixture) : MeTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class MeTestsOnFunctions(FunctionsHostFixture fixture) : MeTests(fixture), IClassFixture<FunctionsHostFixture>;

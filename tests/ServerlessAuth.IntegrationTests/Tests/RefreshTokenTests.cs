@@ -214,5 +214,5 @@ public sealed class FunctionsLongGraceHostFixture(AzuriteFixture azurite) : Long
 [Collection(AzuriteCollection.Name)]
 public sealed class RefreshTokenTestsOnAspNetCore(LongGraceHostFixture fixture) : RefreshTokenTests(fixture), IClassFixture<LongGraceHostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class RefreshTokenTestsOnFunctions(FunctionsLongGraceHostFixture fixture) : RefreshTokenTests(fixture), IClassFixture<FunctionsLongGraceHostFixture>;

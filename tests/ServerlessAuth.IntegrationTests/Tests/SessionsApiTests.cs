@@ -136,5 +136,5 @@ public abstract class SessionsApiTests(HostFixture fixture)
 [Collection(AzuriteCollection.Name)]
 public sealed class SessionsApiTestsOnAspNetCore(HostFixture fixture) : SessionsApiTests(fixture), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class SessionsApiTestsOnFunctions(FunctionsHostFixture fixture) : SessionsApiTests(fixture), IClassFixture<FunctionsHostFixture>;

@@ -44,5 +44,5 @@ public abstract class StorageOutageTests(HostFixture fixture, AzuriteFixture azu
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageOutageTestsOnAspNetCore(HostFixture fixture, AzuriteFixture azurite) : StorageOutageTests(fixture, azurite), IClassFixture<HostFixture>;
 
-[Collection(AzuriteCollection.Name)]
+[Collection(FunctionsCollection.Name)]
 public sealed class StorageOutageTestsOnFunctions(FunctionsHostFixture fixture, AzuriteFixture azurite) : StorageOutageTests(fixture, azurite), IClassFixture<FunctionsHostFixture>;

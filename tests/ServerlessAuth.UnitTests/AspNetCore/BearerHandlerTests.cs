@@ -267,6 +267,33 @@ public sealed class BearerHandlerTests
     }
 
     [Fact]
+    public async Task After_a_key_event_the_keys_are_read_again_while_the_issuer_may_still_serve_the_old_set()
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        await api.PollAsync();
+        var metadata = api.App.Services.GetRequiredService<IssuerMetadata>();
+
+        // The event arrives before the issuer instance that answers has re-read its own key ring.
+        var jwksReads = api.Issuer.Calls("/api/auth/.well-known/jwks.json");
+        api.Issuer.Events.Add(FakeIssuer.Event("signing_keys_changed", api.Time.GetUtcNow()));
+        await api.PollAsync();
+        await WaitUntil(() => api.Issuer.Calls("/api/auth/.well-known/jwks.json") > jwksReads);
+        Assert.NotEqual("key-2", metadata.Current?.Configuration.SigningKeys.SingleOrDefault()?.KeyId);
+
+        api.Issuer.Keys.Clear();
+        api.Issuer.Keys.Add(new IssuerKey("key-2"));
+
+        // Within the staleness bound, far short of the key refresh interval and with no unknown kid sent.
+        for (var second = 0; second < 4 && metadata.Current?.Configuration.SigningKeys.SingleOrDefault()?.KeyId != "key-2"; second++)
+        {
+            api.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(WaitUntil(() => metadata.Current?.Configuration.SigningKeys.SingleOrDefault()?.KeyId == "key-2"), Task.Delay(1000));
+        }
+
+        Assert.Equal("key-2", metadata.Current?.Configuration.SigningKeys.SingleOrDefault()?.KeyId);
+    }
+
+    [Fact]
     public async Task A_key_added_to_the_jwks_is_accepted_at_its_first_use_without_a_feed_event()
     {
         await using var api = await ProtectedApi.StartAsync();
