@@ -25,7 +25,7 @@ PIDS+=($!)
 for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
 
 CONNECTION="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
-ISSUER=https://localhost:$WEBHOST_PORT
+ISSUER=https://localhost:$WEBHOST_PORT/api/auth
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export AuthStorage__ConnectionString="$CONNECTION" Auth__Issuer=$ISSUER Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
