@@ -68,8 +68,12 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddHostedService(sp => sp.GetRequiredService<RevocationFeedFollower>());
 
-        var stored = services.LastOrDefault(d => d.ServiceType == typeof(IRevocationFeed) && !d.IsKeyedService)
-            ?? throw new InvalidOperationException("Add the revocation feed (e.g. AddServerlessAuthTableStorage) before AddRevocationFeedFollower.");
+        // Wraps the feed the storage layer has added; a composition without one has nothing to wrap.
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IRevocationFeed) && !d.IsKeyedService) is not { } stored)
+        {
+            return services;
+        }
+
         Func<IServiceProvider, IRevocationFeed> create = stored switch
         {
             { ImplementationInstance: IRevocationFeed instance } => _ => instance,

@@ -1,6 +1,11 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ServerlessAuth.Http;
 using ServerlessAuth.Logout;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
+using ServerlessAuth.TableStorage;
 using ServerlessAuth.Tokens;
 using ServerlessAuth.UnitTests.TestSupport;
 using ServerlessAuth.Users;
@@ -73,6 +78,31 @@ public sealed class ReadYourWritesTests
 
         Assert.Equal(Ended, (await _harness.ValidateAsync(elsewhereToken.Token)).Error);
         Assert.True((await _harness.ValidateAsync(token.Token)).IsValid);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Serving_hosts_publish_through_their_replica_and_the_admin_cli_straight_to_the_feed(bool serving)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AuthStorage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Auth:Issuer"] = AuthHarness.Issuer,
+            ["Auth:Audience"] = AuthHarness.Audience,
+        });
+        builder.Services.AddServerlessAuthCore(builder.Configuration).AddServerlessAuthTableStorage(builder.Configuration);
+        if (serving)
+        {
+            builder.Services.AddServerlessAuthHttp();
+        }
+
+        using var host = builder.Build();
+        var feed = host.Services.GetRequiredService<IRevocationFeed>();
+
+        Assert.Equal(serving ? typeof(LocallyAppliedRevocationFeed) : typeof(TableRevocationFeed), feed.GetType());
+        Assert.Same(feed, host.Services.GetRequiredService<IRevocationFeedReader>());
     }
 
     [Fact]
