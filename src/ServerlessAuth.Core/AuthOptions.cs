@@ -21,7 +21,10 @@ public sealed class AuthOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:30", "01:00:00", ErrorMessage = "Auth:AccessTokenLifetime must be between 30 seconds and 1 hour.")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Tolerated clock difference between instances when checking exp and nbf.</summary>
+    /// <summary>
+    /// Tolerated clock difference between instances: when checking exp and nbf, in the feed's re-read
+    /// overlap, and as the allowance of cutoffs (<see cref="Sessions.SessionValidity.EndedByCutoff"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Auth:ClockSkew must be between 0 and 5 minutes.")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 

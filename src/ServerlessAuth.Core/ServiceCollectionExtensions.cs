@@ -59,10 +59,30 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The background poll that keeps this instance's revocation replica current (serving hosts only, not the admin CLI).</summary>
+    /// <summary>
+    /// The background poll that keeps this instance's revocation replica current, and the replica's
+    /// share of this instance's own publishes (<see cref="LocallyAppliedRevocationFeed"/>). Serving hosts
+    /// only, not the admin CLI; after the storage layer has added the feed.
+    /// </summary>
     public static IServiceCollection AddRevocationFeedFollower(this IServiceCollection services)
     {
         services.AddHostedService(sp => sp.GetRequiredService<RevocationFeedFollower>());
+
+        // Wraps the feed the storage layer has added; a composition without one has nothing to wrap.
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IRevocationFeed) && !d.IsKeyedService) is not { } stored)
+        {
+            return services;
+        }
+
+        Func<IServiceProvider, IRevocationFeed> create = stored switch
+        {
+            { ImplementationInstance: IRevocationFeed instance } => _ => instance,
+            { ImplementationFactory: { } factory } => sp => (IRevocationFeed)factory(sp),
+            _ => sp => (IRevocationFeed)ActivatorUtilities.CreateInstance(sp, stored.ImplementationType!),
+        };
+        services.Remove(stored);
+        services.AddSingleton<IRevocationFeed>(sp => new LocallyAppliedRevocationFeed(
+            create(sp), sp.GetRequiredService<RevocationReplica>(), sp.GetRequiredService<ISigningKeyRefresh>()));
         return services;
     }
 }

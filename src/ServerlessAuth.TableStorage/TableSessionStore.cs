@@ -68,6 +68,36 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             return list;
         }, cancellationToken);
 
+    /// <summary>
+    /// Not a partition query: the service filters every row of the table. Each page gets its own
+    /// operation timeout, so a large table is read in as many round trips as it needs.
+    /// </summary>
+    public async Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"CreatedAt ge {since}");
+        var list = new List<Session>();
+        string? continuation = null;
+        do
+        {
+            var page = await TableCall.RunAsync(tables, async ct =>
+            {
+                await foreach (var one in tables.Sessions.QueryAsync<SessionEntity>(filter, ScanPageSize, cancellationToken: ct).AsPages(continuation, ScanPageSize))
+                {
+                    return one;
+                }
+
+                return null;
+            }, cancellationToken);
+            list.AddRange(page?.Values.Select(e => e.ToModel()) ?? []);
+            continuation = page?.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        return list;
+    }
+
+    private const int ScanPageSize = 1000;
+
     internal sealed class SessionEntity : ITableEntity
     {
         public string PartitionKey { get; set; } = "";

@@ -184,29 +184,49 @@ public sealed class SessionService(
     }
 
     public bool IsLive(PresentedSession presented) =>
-        SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
+        SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(),
+            options.Value.SessionIdleTimeout, options.Value.ClockSkew) is null;
+
+    /// <inheritdoc cref="EndEverythingOfUserAsync(string, IReadOnlyList{RevocationEvent}, CancellationToken)"/>
+    public Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken) =>
+        EndEverythingOfUserAsync(userId, [], cancellationToken);
 
     /// <summary>
-    /// Ends every session of one user and refuses every token issued so far. The cutoff is broadcast
-    /// first, then written, then the sessions go: a failure at any step leaves nothing accepted that
-    /// should not be, and repeating the call finishes the job.
+    /// Ends every session of one user and refuses every token issued so far, without comparing two
+    /// instances' clocks: each session listed is ended by its own <see cref="RevocationEventKind.SessionEnded"/>
+    /// event, broadcast with the user's cutoff (a backstop, see <see cref="SessionValidity.EndedByCutoff"/>)
+    /// and <paramref name="alsoPublish"/> in as few feed writes as the feed allows; then the cutoff is
+    /// written and the rows go. A failure at any step leaves nothing accepted that should not be, and
+    /// repeating the call finishes the job.
     /// </summary>
+    /// <remarks>A session begun while this runs, after the listing, is not ended: it began with the logout, not before it.</remarks>
     /// <returns>How many sessions were ended.</returns>
-    public async Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<int> EndEverythingOfUserAsync(string userId, IReadOnlyList<RevocationEvent> alsoPublish, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await feed.PublishAsync([RevocationEvent.UserCutoff(userId, now, now)], cancellationToken);
-        await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
         var all = await sessions.ListAsync(userId, cancellationToken);
+        var now = time.GetUtcNow();
+        await PublishAsync([RevocationEvent.UserCutoff(userId, now, now), .. alsoPublish, .. all.Select(s => RevocationEvent.SessionEnded(userId, s.Id, now))],
+            cancellationToken);
+        await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
         return await DeleteRowsAsync(all.Select(session => (userId, session.Id)), cancellationToken);
     }
 
-    /// <summary>Ends every session of every user created before now (the operator's "log everyone out"), broadcast first.</summary>
+    /// <summary>
+    /// Ends every session of every user (the operator's "log everyone out"). The service cutoff ends the
+    /// sessions begun more than <see cref="AuthOptions.ClockSkew"/> before it; those it spares are found by
+    /// a scan of the sessions created in the last two skews (read before the cutoff, so none begun after
+    /// it) and ended one by one, broadcast first. The scan reads the whole sessions table: an operator's
+    /// rare command.
+    /// </summary>
+    /// <returns>The cutoff.</returns>
     public async Task<DateTimeOffset> EndEverySessionAsync(CancellationToken cancellationToken)
     {
+        var recent = await sessions.ListCreatedSinceAsync(time.GetUtcNow() - 2 * options.Value.ClockSkew, cancellationToken);
         var now = time.GetUtcNow();
-        await feed.PublishAsync([RevocationEvent.ServiceCutoff(now, now)], cancellationToken);
+        await PublishAsync([RevocationEvent.ServiceCutoff(now, now), .. recent.Select(s => RevocationEvent.SessionEnded(s.UserId, s.Id, now))],
+            cancellationToken);
         await sessionCutoff.SetAsync(now, cancellationToken);
+        await DeleteRowsAsync(recent.Select(s => (s.UserId, s.Id)), cancellationToken);
         return now;
     }
 
@@ -250,13 +270,17 @@ public sealed class SessionService(
         IReadOnlyCollection<(string UserId, string SessionId)> toEnd, IReadOnlyList<RevocationEvent> alsoPublish, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        IEnumerable<RevocationEvent> events = [.. toEnd.Select(s => RevocationEvent.SessionEnded(s.UserId, s.SessionId, now)), .. alsoPublish];
+        await PublishAsync([.. toEnd.Select(s => RevocationEvent.SessionEnded(s.UserId, s.SessionId, now)), .. alsoPublish], cancellationToken);
+        return await DeleteRowsAsync(toEnd, cancellationToken);
+    }
+
+    /// <summary>In as few feed writes as the feed allows (one per <see cref="MaxEventsPerPublish"/> events).</summary>
+    private async Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
+    {
         foreach (var chunk in events.Chunk(MaxEventsPerPublish))
         {
             await feed.PublishAsync(chunk, cancellationToken);
         }
-
-        return await DeleteRowsAsync(toEnd, cancellationToken);
     }
 
     /// <returns>How many of the rows still existed.</returns>

@@ -180,6 +180,9 @@ public sealed class InMemorySessionStore : ISessionStore
 
     public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Session>>(_sessions.Values.Where(s => s.UserId == userId).ToList());
+
+    public Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Session>>(_sessions.Values.Where(s => s.CreatedAt >= since).ToList());
 }
 
 public sealed class InMemoryRevokedTokenStore : IRevokedTokenStore
