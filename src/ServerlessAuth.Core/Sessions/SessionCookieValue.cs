@@ -58,11 +58,17 @@ public sealed record SessionCookieValue(string UserId, string SessionId, string 
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         Encoding.ASCII.GetBytes(Secret, secret);
+
+        // One keyed context and one hash context for the whole walk: setting up a key per step costs more than the step.
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (var generations = 1; generations <= maxDepth; generations++)
         {
-            HMACSHA256.HashData(key, secret, mac);
+            hmac.AppendData(secret);
+            hmac.GetHashAndReset(mac);
             Base64Url.EncodeToUtf8(mac, secret);
-            SHA256.HashData(secret, hash);
+            sha256.AppendData(secret);
+            sha256.GetHashAndReset(hash);
             if (CryptographicOperations.FixedTimeEquals(hash, session.SecretHash))
             {
                 return generations;
