@@ -38,10 +38,15 @@ public sealed class AuthOptions : IValidatableObject
 
     /// <summary>
     /// How long after a refresh token was rotated a retry with the spent token still gets the same successor
-    /// instead of counting as reuse (which ends the session).
+    /// instead of counting as reuse (which ends the session). Measured on the storage service's clock, from the
+    /// rotation's write. 0 turns it off; otherwise it must cover a client's retry after a 503: the storage
+    /// timeout that caused it, the <see cref="UnavailableRetryAfter"/> it asked for, and a margin.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Auth:RefreshReuseGraceWindow must be between 0 and 1 minute.")]
-    public TimeSpan RefreshReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Auth:RefreshReuseGraceWindow must be between 0 and 5 minutes.")]
+    public TimeSpan RefreshReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>Retry-After</c> of every 503 answer (storage or keys unreachable).</summary>
+    public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Consecutive failed logins for one username before it is locked.</summary>
     [Range(1, 100, ErrorMessage = "Auth:LockoutThreshold must be between 1 and 100.")]

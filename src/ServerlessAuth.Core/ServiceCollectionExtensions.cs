@@ -22,6 +22,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, RefreshGraceValidation>();
         services.AddOptions<SigningKeyOptions>().Bind(configuration.GetSection(SigningKeyOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName))

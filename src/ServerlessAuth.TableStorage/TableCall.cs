@@ -46,22 +46,31 @@ internal static class TableCall
     /// that is a broken deployment, not an absent row: it fails closed like any other storage fault.
     /// </summary>
     public static async Task<T?> PointReadAsync<T>(AuthTables tables, TableClient table, string partitionKey, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
+        where T : class, ITableEntity =>
+        (await TimedPointReadAsync<T>(tables, table, partitionKey, rowKey, select, cancellationToken)).Row;
+
+    /// <summary>
+    /// <see cref="PointReadAsync{T}"/>, with when the service answered by its own clock (the response's
+    /// <c>Date</c> header, whole seconds), to compare with the row's server-set <c>Timestamp</c>.
+    /// </summary>
+    public static async Task<(T? Row, DateTimeOffset? AnsweredAt)> TimedPointReadAsync<T>(
+        AuthTables tables, TableClient table, string partitionKey, string rowKey, IEnumerable<string>? select, CancellationToken cancellationToken)
         where T : class, ITableEntity
     {
         var response = await RunAsync(tables, ct => table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, select, ct), cancellationToken);
+        var raw = response.GetRawResponse();
         if (response.HasValue)
         {
-            return response.Value;
+            return (response.Value, raw.Headers.Date);
         }
 
-        var raw = response.GetRawResponse();
         if (raw.Headers.TryGetValue("x-ms-error-code", out var code) && code == "TableNotFound"
             || raw.Content?.ToString().Contains("TableNotFound", StringComparison.Ordinal) == true)
         {
             throw new StorageUnavailableException($"Table Storage failed: table '{table.Name}' does not exist.");
         }
 
-        return null;
+        return (null, raw.Headers.Date);
     }
 
     private static string Summarize(Exception ex) => ex switch

@@ -12,8 +12,8 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
 
     public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
-        var row = await TableCall.PointReadAsync<SessionEntity>(tables, tables.Sessions, userId, sessionId, null, cancellationToken);
-        return row?.ToModel();
+        var (row, answeredAt) = await TableCall.TimedPointReadAsync<SessionEntity>(tables, tables.Sessions, userId, sessionId, null, cancellationToken);
+        return row?.ToModel(answeredAt);
     }
 
     public async Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
@@ -113,10 +113,16 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
         /// <summary><c>cookie</c> (also when absent: rows written before refresh tokens) or <c>refresh_token</c>.</summary>
         public string? Kind { get; set; }
         public byte[]? PreviousSecretHash { get; set; }
+
+        /// <summary>
+        /// <see cref="Session.ChainKey"/>. The column keeps the name from when each rotation drew a new key: such a
+        /// row's key links its last two secrets, and it simply stays the key from then on.
+        /// </summary>
         public byte[]? RotationKey { get; set; }
         public DateTimeOffset? RotatedAt { get; set; }
 
-        public Session ToModel() => new()
+        /// <param name="answeredAt">When the read was answered, by the storage service's clock (whole seconds), if known.</param>
+        public Session ToModel(DateTimeOffset? answeredAt = null) => new()
         {
             UserId = PartitionKey,
             Id = RowKey,
@@ -127,8 +133,9 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             UserAgent = UserAgent,
             Kind = SessionKindNames.Parse(Kind),
             PreviousSecretHash = PreviousSecretHash,
-            RotationKey = RotationKey,
+            ChainKey = RotationKey,
             RotatedAt = RotatedAt,
+            SinceLastWrite = answeredAt is { } at && Timestamp is { } written ? TimeSpan.FromTicks(Math.Max(0, (at - written).Ticks)) : null,
             Version = ETag.ToString(),
         };
 
@@ -143,7 +150,7 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             UserAgent = session.UserAgent,
             Kind = SessionKindNames.Of(session.Kind),
             PreviousSecretHash = session.PreviousSecretHash,
-            RotationKey = session.RotationKey,
+            RotationKey = session.ChainKey,
             RotatedAt = session.RotatedAt,
         };
     }

@@ -17,10 +17,13 @@ public enum RefreshResult
     /// <summary>The token was spent within the grace window (a parallel or retried refresh): the same successor again.</summary>
     RetriedWithinGrace,
 
-    /// <summary>Unknown, malformed, ended or expired: refused, nothing changed.</summary>
+    /// <summary>Unknown, malformed, not provably of the session, ended or expired: refused, nothing changed.</summary>
     Invalid,
 
-    /// <summary>A spent token came back after the grace window: its whole session has been ended.</summary>
+    /// <summary>
+    /// A spent token came back: the last spent one after the grace window, or an older one (proven authentic
+    /// by the chain) at any time. Its whole session has been ended.
+    /// </summary>
     ReuseDetected,
 }
 
@@ -41,6 +44,14 @@ public sealed class SessionService(
 
     public const int MaxUserAgentLength = 200;
 
+    /// <summary>
+    /// How many generations behind the current refresh token a spent one is still recognised as reuse
+    /// (walking the chain forward costs one HMAC and one SHA-256 per generation, only for a token that is
+    /// neither current nor the last spent). 100 covers a whole session at the defaults: 12 hours of
+    /// refreshes every 10 minutes are 72 rotations.
+    /// </summary>
+    public const int RefreshChainDepth = 100;
+
     public Task<StartedSession> StartAsync(UserAccount user, string? userAgent, CancellationToken cancellationToken) =>
         StartAsync(user, userAgent, SessionKind.Cookie, cancellationToken);
 
@@ -59,6 +70,7 @@ public sealed class SessionService(
             ExpiresAt = now + options.Value.SessionAbsoluteLifetime,
             UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
             Kind = kind,
+            ChainKey = kind == SessionKind.RefreshToken ? RandomNumberGenerator.GetBytes(32) : null,
         };
         await sessions.CreateAsync(session, cancellationToken);
         return new StartedSession(session, cookie);
@@ -121,11 +133,13 @@ public sealed class SessionService(
     }
 
     /// <summary>
-    /// The refresh grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14). The current
-    /// token is exchanged for its successor with an ETag-checked replace of the session row, so of two
-    /// instances rotating at once exactly one writes; the other re-reads and answers as a retry. A token
-    /// spent at most <see cref="AuthOptions.RefreshReuseGraceWindow"/> ago gets the same successor again
-    /// (nothing is written); spent longer ago, its session is ended through the feed first.
+    /// The refresh grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2). The current
+    /// token is exchanged for its successor, HMAC(chain key, secret), with an ETag-checked replace of the
+    /// session row, so of two instances rotating at once exactly one writes; the other re-reads and answers
+    /// as a retry. The token the last rotation spent gets the same successor again (nothing is written)
+    /// while the row's last write is at most <see cref="AuthOptions.RefreshReuseGraceWindow"/> old by the
+    /// store's clock; later, or any older token proven to be of the session's chain, ends the session
+    /// through the feed. Whatever is not provably of the session ends nothing.
     /// </summary>
     public async Task<RefreshOutcome> RefreshAsync(SessionCookieValue refreshToken, CancellationToken cancellationToken)
     {
@@ -142,15 +156,17 @@ public sealed class SessionService(
             var now = time.GetUtcNow();
             if (refreshToken.Matches(session))
             {
-                var key = RandomNumberGenerator.GetBytes(32);
+                // Rows from before chain keys get theirs now; it never changes after.
+                var key = session.ChainKey ?? RandomNumberGenerator.GetBytes(32);
                 var successor = refreshToken.Successor(key);
                 var rotated = session with
                 {
                     SecretHash = successor.SecretHash(),
                     PreviousSecretHash = refreshToken.SecretHash(),
-                    RotationKey = key,
+                    ChainKey = key,
                     RotatedAt = now,
                     LastSeenAt = now,
+                    SinceLastWrite = TimeSpan.Zero,
                 };
                 if (await sessions.ReplaceIfUnchangedAsync(session, rotated, cancellationToken))
                 {
@@ -161,26 +177,47 @@ public sealed class SessionService(
                 continue;
             }
 
-            if (refreshToken.MatchesPrevious(session) && session is { RotationKey: { } rotationKey, RotatedAt: { } rotatedAt })
+            if (session.PreviousSecretHash is null || session.ChainKey is not { } chainKey)
             {
-                if (now - rotatedAt <= options.Value.RefreshReuseGraceWindow)
-                {
-                    var successor = refreshToken.Successor(rotationKey);
-                    return successor.Matches(session)
-                        ? new RefreshOutcome(RefreshResult.RetriedWithinGrace, new ActiveSession(session, user), successor, user.Id)
-                        : new RefreshOutcome(RefreshResult.Invalid);
-                }
-
-                await EndAsync([(session.UserId, session.Id)], [], cancellationToken);
-                return new RefreshOutcome(RefreshResult.ReuseDetected, UserId: session.UserId);
+                // Never rotated: nothing of this session has been spent, so this is a guess.
+                return new RefreshOutcome(RefreshResult.Invalid);
             }
 
-            // Neither current nor the last spent one: older tokens of this session, or a guess.
-            return new RefreshOutcome(RefreshResult.Invalid);
+            if (refreshToken.MatchesPrevious(session) && IsWithinGrace(session, now))
+            {
+                var successor = refreshToken.Successor(chainKey);
+                return successor.Matches(session)
+                    ? new RefreshOutcome(RefreshResult.RetriedWithinGrace, new ActiveSession(session, user), successor, user.Id)
+                    : new RefreshOutcome(RefreshResult.Invalid);
+            }
+
+            // The last spent token after the grace window, or an older one: reuse, but only once the chain
+            // proves it authentic, so a guessed or forged token never ends a session.
+            if (refreshToken.GenerationsBehind(session, RefreshChainDepth) is null)
+            {
+                return new RefreshOutcome(RefreshResult.Invalid);
+            }
+
+            await EndAsync([(session.UserId, session.Id)], [], cancellationToken);
+            return new RefreshOutcome(RefreshResult.ReuseDetected, UserId: session.UserId);
         }
 
         // Rotated by others on every attempt: the caller may retry.
         throw new Storage.StorageUnavailableException("The refresh token was being rotated by concurrent requests; retry.");
+    }
+
+    /// <summary>
+    /// Whether the last rotation is recent enough for a retry of the token it spent. Measured on the store's
+    /// clock when it can say, so neither a write that storage applied late nor skew between instances makes
+    /// a client's retry look like reuse; otherwise on this instance's clock against the rotating instance's.
+    /// </summary>
+    private bool IsWithinGrace(Session session, DateTimeOffset now)
+    {
+        var window = options.Value.RefreshReuseGraceWindow;
+        var age = session.SinceLastWrite ?? (session.RotatedAt is { } rotatedAt ? now - rotatedAt : TimeSpan.MaxValue);
+
+        // 0 is "no grace": the store's whole-second clock could otherwise call a repeat 0 s old.
+        return window > TimeSpan.Zero && age <= window;
     }
 
     public bool IsLive(PresentedSession presented) =>

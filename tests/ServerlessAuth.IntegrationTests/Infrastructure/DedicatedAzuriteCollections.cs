@@ -18,6 +18,13 @@ public sealed class FaultsCollection : ICollectionFixture<AzuriteFixture>
     public const string Name = "Azurite (faults)";
 }
 
+/// <summary>Storage freezes: suspends and resumes its Azurite.</summary>
+[CollectionDefinition(Name)]
+public sealed class FreezeCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (freeze)";
+}
+
 /// <summary>Brute force: waits for lockouts to pass.</summary>
 [CollectionDefinition(Name)]
 public sealed class BruteForceCollection : ICollectionFixture<AzuriteFixture>
