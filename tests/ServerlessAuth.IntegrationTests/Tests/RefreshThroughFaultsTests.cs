@@ -141,5 +141,8 @@ public sealed class RefreshThroughFaultsTests(AzuriteFixture azurite)
 
         public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
             inner.ListAsync(userId, cancellationToken);
+
+        public Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+            inner.ListCreatedSinceAsync(since, cancellationToken);
     }
 }
