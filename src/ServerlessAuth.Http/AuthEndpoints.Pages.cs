@@ -13,10 +13,11 @@ public static partial class AuthEndpoints
         HandleAsync(context, HttpMethods.Get, (_, _) =>
         {
             var query = context.Request.Query;
-            var returnUrl = query["returnUrl"].Count == 1 && ReturnUrls.IsLocal(query["returnUrl"][0]) ? query["returnUrl"][0] : null;
+            var returnUrl = query["returnUrl"].Count == 1 && ReturnUrls.IsLocal(query["returnUrl"][0]) ? query["returnUrl"][0]! : ReturnUrls.Default;
             var error = query["error"].Count == 1 ? query["error"][0] : null;
             var wait = query["wait"].Count == 1 ? query["wait"][0] : null;
-            return Task.FromResult(Page(context, AuthPages.SignIn(returnUrl, AuthPages.ErrorText(error, wait))));
+            var notice = query["notice"].Count == 1 ? query["notice"][0] : null;
+            return Task.FromResult(Page(context, AuthPages.SignIn(returnUrl, AuthPages.ErrorText(error, wait), AuthPages.NoticeText(notice))));
         });
 
     /// <summary><c>GET /api/auth/account</c>: the signed-in user's sessions and the sign-out forms; without a live cookie, the sign-in page.</summary>
@@ -37,7 +38,8 @@ public static partial class AuthEndpoints
             }
 
             var live = await sessions.ListLiveAsync(active.User.Id, ct);
-            return Page(context, AuthPages.Account(active.User.Username, live.OrderByDescending(s => s.CreatedAt), active.Session.Id));
+            var notice = context.Request.Query["notice"].Count == 1 ? context.Request.Query["notice"][0] : null;
+            return Page(context, AuthPages.Account(active.User.Username, live.OrderByDescending(s => s.CreatedAt), active.Session.Id, AuthPages.NoticeText(notice)));
         });
 
     private static IResult Page(HttpContext context, string html)

@@ -22,6 +22,7 @@ public static class AuthPages
         "body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}"
         + "label{display:block;margin:.75rem 0 .25rem}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}"
         + "button{font:inherit;margin-top:1rem;padding:.4rem 1rem}.error{color:#a00;border:1px solid #a00;padding:.5rem}"
+        + ".notice{color:#064;border:1px solid #064;padding:.5rem}"
         + "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}"
         + "form.inline{display:inline-block;margin-right:.5rem}";
 
@@ -41,15 +42,30 @@ public static class AuthPages
         _ => "Sign-in failed. Try again.",
     };
 
+    /// <summary>Where a form sign-out lands: the sign-in page saying so, or (others) the account page, whose session stays.</summary>
+    public static string AfterLogout(Logout.LogoutScope scope) => scope == Logout.LogoutScope.Others
+        ? AccountPath + "?notice=others_signed_out"
+        : SignInPath + "?notice=signed_out";
+
+    /// <summary>The confirmations the pages are redirected to with; unknown codes show nothing.</summary>
+    public static string? NoticeText(string? notice) => notice switch
+    {
+        "signed_out" => "You have signed out.",
+        "others_signed_out" => "Your other devices have been signed out.",
+        "session_ended" => "That device has been signed out.",
+        _ => null,
+    };
+
     private static string WaitText(string? wait, string prefix = " for ") =>
         int.TryParse(wait, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? $"{prefix}{seconds} second{(seconds == 1 ? "" : "s")}"
             : prefix == " in " ? " later" : " for a while";
 
-    public static string SignIn(string? returnUrl, string? errorText)
+    public static string SignIn(string returnUrl, string? errorText, string? noticeText = null)
     {
         var html = new StringBuilder();
         html.Append("<h1>Sign in</h1>");
+        AppendNotice(html, noticeText);
         if (errorText is not null)
         {
             html.Append("<p class=\"error\" role=\"alert\">").Append(Encode(errorText)).Append("</p>");
@@ -58,19 +74,18 @@ public static class AuthPages
         html.Append("<form method=\"post\" action=\"").Append(Encode(LoginPath)).Append("\">")
             .Append("<label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>")
             .Append("<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>");
-        if (returnUrl is not null)
-        {
-            html.Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(Encode(returnUrl)).Append("\">");
-        }
+        html.Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(Encode(returnUrl)).Append("\">");
 
         html.Append("<button type=\"submit\">Sign in</button></form>");
         return Document("Sign in", html.ToString());
     }
 
-    public static string Account(string username, IEnumerable<Session> sessions, string currentSessionId)
+    public static string Account(string username, IEnumerable<Session> sessions, string currentSessionId, string? noticeText = null)
     {
         var html = new StringBuilder();
-        html.Append("<h1>Your account</h1><p>Signed in as <strong id=\"username\">").Append(Encode(username)).Append("</strong>.</p>")
+        html.Append("<h1>Your account</h1>");
+        AppendNotice(html, noticeText);
+        html.Append("<p>Signed in as <strong id=\"username\">").Append(Encode(username)).Append("</strong>.</p>")
             .Append("<h2>Sessions</h2><table><thead><tr><th>Device</th><th>Signed in</th><th>Last seen</th><th></th></tr></thead><tbody>");
         foreach (var session in sessions)
         {
@@ -87,6 +102,14 @@ public static class AuthPages
             .Append(LogoutForm("others", "Sign out other devices"))
             .Append(LogoutForm("global", "Sign out everywhere"));
         return Document("Your account", html.ToString());
+    }
+
+    private static void AppendNotice(StringBuilder html, string? noticeText)
+    {
+        if (noticeText is not null)
+        {
+            html.Append("<p class=\"notice\" role=\"status\">").Append(Encode(noticeText)).Append("</p>");
+        }
     }
 
     private static string LogoutForm(string scope, string label) =>
