@@ -236,7 +236,7 @@ public static partial class AuthEndpoints
                 AuditKind.Logout, Actor(context), outcome.UserId, "ok", $"scope={scope} sessions_ended={outcome.SessionsEnded}", ct);
 
             return input.IsForm
-                ? SeeOther(context, AuthPages.SignInPath)
+                ? SeeOther(context, AuthPages.AfterLogout(input.Scope))
                 : TypedResults.Ok(new LogoutResponse(
                     scope, outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
         });

@@ -18,6 +18,7 @@ public static class HttpServiceCollectionExtensions
         services.AddRevocationFeedFollower();
         services.AddProblemDetails();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddOptions<PagesOptions>().BindConfiguration(PagesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Checks run concurrently; each is cut off at one storage timeout, so /health answers within it.
         services.AddHealthChecks();
