@@ -35,6 +35,7 @@ public static class CoreServiceCollectionExtensions
             CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
             IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordHashIterations,
         })));
+        services.AddSingleton<PasswordHashGate>();
         services.AddSingleton<PasswordAuthenticator>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SessionService>();
@@ -63,6 +64,13 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddRevocationFeedFollower(this IServiceCollection services)
     {
         services.AddHostedService(sp => sp.GetRequiredService<RevocationFeedFollower>());
+        return services;
+    }
+
+    /// <summary>The decoy hash made at start-up, before the first login (serving hosts only, not the admin CLI).</summary>
+    public static IServiceCollection AddDecoyHashWarmUp(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => new DecoyHashWarmUp(sp.GetRequiredService<PasswordAuthenticator>()));
         return services;
     }
 }
