@@ -11,7 +11,7 @@ namespace ServerlessAuth.IntegrationTests.Tests;
 /// <c>temporarily_unavailable</c>. With the hashing gate, a login either succeeds or is refused by the gate
 /// (503 <c>busy</c>, or 429, with Retry-After); none is a storage failure. Counts only, no timing asserted.
 /// </summary>
-[Collection(LoadCollection.Name)]
+[Collection(LoginLoadCollection.Name)]
 public sealed class ConcurrentLoginTests(RealHashCostHostFixture fixture) : IClassFixture<RealHashCostHostFixture>
 {
     private const int Clients = 100;
@@ -61,7 +61,7 @@ public sealed class ConcurrentLoginTests(RealHashCostHostFixture fixture) : ICla
 }
 
 /// <summary>One hashing permit and no wait: a login that finds the permit taken is refused by the gate at once.</summary>
-[Collection(LoadCollection.Name)]
+[Collection(LoginLoadCollection.Name)]
 public sealed class LoginHashGateTests(OnePermitHostFixture fixture) : IClassFixture<OnePermitHostFixture>
 {
     [Fact]
