@@ -77,6 +77,14 @@ public sealed class AuthOptions : IValidatableObject
     [Range(1_000, 10_000_000, ErrorMessage = "Auth:PasswordHashIterations must be between 1,000 and 10,000,000.")]
     public int PasswordHashIterations { get; set; } = 210_000;
 
+    /// <summary>Password hashes that may run at once on one instance; 0: one less than the cores, at least one.</summary>
+    [Range(0, 256, ErrorMessage = "Auth:PasswordHashConcurrency must be between 0 (one less than the cores) and 256.")]
+    public int PasswordHashConcurrency { get; set; }
+
+    /// <summary>How long a login waits for a hashing permit before it is answered 503 busy; 0: not at all.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Auth:PasswordHashQueueTimeout must be between 0 and 1 minute.")]
+    public TimeSpan PasswordHashQueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrEmpty(Issuer) && IssuerProblem(Issuer) is { } problem)

@@ -36,6 +36,7 @@ public static class CoreServiceCollectionExtensions
             CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
             IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordHashIterations,
         })));
+        services.AddSingleton<PasswordHashGate>();
         services.AddSingleton<PasswordAuthenticator>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SessionService>();
@@ -84,6 +85,13 @@ public static class CoreServiceCollectionExtensions
         services.Remove(stored);
         services.AddSingleton<IRevocationFeed>(sp => new LocallyAppliedRevocationFeed(
             create(sp), sp.GetRequiredService<RevocationReplica>(), sp.GetRequiredService<ISigningKeyRefresh>()));
+        return services;
+    }
+
+    /// <summary>The decoy hash made at start-up, before the first login (serving hosts only, not the admin CLI).</summary>
+    public static IServiceCollection AddDecoyHashWarmUp(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => new DecoyHashWarmUp(sp.GetRequiredService<PasswordAuthenticator>()));
         return services;
     }
 }

@@ -16,6 +16,7 @@ public static class HttpServiceCollectionExtensions
     {
         // Serving hosts follow the revocation feed; the admin CLI does not.
         services.AddRevocationFeedFollower();
+        services.AddDecoyHashWarmUp();
         services.AddProblemDetails();
         services.AddSingleton<LoginRateLimiter>();
         services.AddOptions<PagesOptions>().BindConfiguration(PagesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -42,6 +42,35 @@ internal static class TableCall
         RunAsync(tables, async ct => { await call(ct); return true; }, cancellationToken);
 
     /// <summary>
+    /// An insert that may be retried. When the SDK retries an AddEntity whose first attempt landed but whose
+    /// answer was lost (a network timeout under load), the retry finds the row and gets 409: that is our
+    /// own write, not a failure. <paramref name="isOwnWrite"/> tells it from a row someone else wrote with the
+    /// same key, read back; null when the key is random and unique to this write, so a 409 can only be ours.
+    /// A row that is not ours fails as before (<see cref="StorageUnavailableException"/> over the 409).
+    /// </summary>
+    public static async Task InsertAsync<T>(AuthTables tables, TableClient table, T entity, Func<T, bool>? isOwnWrite, CancellationToken cancellationToken)
+        where T : class, ITableEntity
+    {
+        try
+        {
+            await RunAsync(tables, ct => table.AddEntityAsync(entity, ct), cancellationToken);
+        }
+        catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409, ErrorCode: "EntityAlreadyExists" })
+        {
+            if (isOwnWrite is null)
+            {
+                return;
+            }
+
+            var stored = await PointReadAsync<T>(tables, table, entity.PartitionKey, entity.RowKey, null, cancellationToken);
+            if (stored is null || !isOwnWrite(stored))
+            {
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
     /// A point read: the row, or null when it does not exist. A missing table also answers 404, but
     /// that is a broken deployment, not an absent row: it fails closed like any other storage fault.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using ServerlessAuth.Sessions;
@@ -7,8 +8,10 @@ namespace ServerlessAuth.TableStorage;
 /// <summary><c>Sessions</c>: PK = user id, RK = session id. A user's sessions are one partition, so "all of them" is a partition query, not a scan.</summary>
 public sealed class TableSessionStore(AuthTables tables) : ISessionStore
 {
+    /// <summary>A retried insert that finds a row with this session's secret hash found its own first attempt.</summary>
     public Task CreateAsync(Session session, CancellationToken cancellationToken) =>
-        TableCall.RunAsync(tables, ct => tables.Sessions.AddEntityAsync(SessionEntity.FromModel(session), ct), cancellationToken);
+        TableCall.InsertAsync(tables, tables.Sessions, SessionEntity.FromModel(session),
+            stored => CryptographicOperations.FixedTimeEquals(stored.SecretHash, session.SecretHash), cancellationToken);
 
     public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {

@@ -52,3 +52,13 @@ public sealed class FunctionsCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite (Functions worker)";
 }
+
+/// <summary>
+/// Logins at the real hashing cost, 100 at once: it measures what one instance does with the whole machine,
+/// so it runs alone, after the parallel collections, on an Azurite of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoginLoadCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (login load, alone)";
+}

@@ -359,6 +359,81 @@ public sealed class BearerHandlerTests
         await AssertUnavailableAsync(response, "names the issuer 'https://someone-else.test/api/auth'");
     }
 
+    /// <summary>Tokens and the description they get; null: any of ours (one that parses fails a later check).</summary>
+    public static TheoryData<string, string?> NotAJwt => new()
+    {
+        { "garbage", "The token is malformed." },
+        { "a.b.c", "The token is malformed." },
+        { "eyJhbGciOiJFUzI1NiJ9.!!!.###", "The token is malformed." },
+        { "eyJhbGciOiJFUzI1NiIsImtpZCI6IngifQ.bm90IGpzb24.c2ln", "The token is malformed." },
+        { "e30.e30.e30", null },
+        { new string('a', 9000), null },
+    };
+
+    /// <summary>
+    /// IdentityModel throws ArgumentException (IDX14100) for text that is not a JWT; such a token is as invalid as
+    /// a forged one: 401 invalid_token, not 503, and no library text anywhere in the answer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NotAJwt))]
+    public async Task Text_that_is_no_jwt_gets_401_invalid_token_without_library_text(string token, string? description)
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        await api.PollAsync();
+
+        using var response = await api.HelloAsync(token);
+
+        await AssertInvalidTokenAsync(response, description);
+        AssertNoLibraryText(response);
+    }
+
+    [Fact]
+    public async Task A_token_signed_by_another_key_under_the_issuer_kid_gets_401_invalid_token()
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        await api.PollAsync();
+        using var forger = new IssuerKey(api.Key.Kid);
+
+        using var response = await api.HelloAsync(forger.Sign(ProtectedApi.Header(api.Key.Kid), ProtectedApi.Claims()));
+
+        await AssertInvalidTokenAsync(response, "The token signature is invalid.");
+        AssertNoLibraryText(response);
+    }
+
+    [Fact]
+    public async Task An_expired_token_gets_401_invalid_token()
+    {
+        await using var api = await ProtectedApi.StartAsync();
+        await api.PollAsync();
+        var claims = ProtectedApi.Claims(authTime: DateTimeOffset.UtcNow.AddHours(-1));
+        claims["iat"] = DateTimeOffset.UtcNow.AddMinutes(-20).ToUnixTimeSeconds();
+        claims["nbf"] = claims["iat"]!.DeepClone();
+        claims["exp"] = DateTimeOffset.UtcNow.AddMinutes(-15).ToUnixTimeSeconds();
+
+        using var response = await api.HelloAsync(api.Token(claims));
+
+        await AssertInvalidTokenAsync(response, "The token has expired.");
+        AssertNoLibraryText(response);
+    }
+
+    [Fact]
+    public async Task An_issuer_document_that_is_not_json_is_503_without_library_text()
+    {
+        var issuer = new FakeIssuer { DiscoveryBody = "{ not json" };
+        await using var api = await ProtectedApi.StartAsync(issuer: issuer);
+
+        using var response = await api.HelloAsync(api.Token());
+
+        await AssertUnavailableAsync(response, "not a valid discovery document");
+        Assert.DoesNotContain("IDX", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static void AssertNoLibraryText(HttpResponseMessage response)
+    {
+        var headers = string.Join("\n", response.Headers.Concat(response.Content.Headers).Select(h => h.Key + ": " + string.Join(",", h.Value)));
+        Assert.DoesNotContain("IDX", headers, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> Refused => new()
     {
         { "wrong algorithm", "alg" },
