@@ -28,9 +28,10 @@ status=0
 dotnet test ServerlessAuth.sln --no-build -c Release 2>&1 | tee "$log" || status=$?
 
 # The Node package (clients/node): its own tests, then the real-service ones against the Release build
-# above (Azurite from the root install, our host, the admin CLI). Its lockfiles name no registry.
+# above (Azurite from the root install, our host, the admin CLI), and the sample API as a process.
+# Their lockfiles name no registry.
 node_status=0
-(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && npm test) 2>&1 | tee -a "$log" || node_status=$?
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && (cd sample && npm ci --no-audit --no-fund --loglevel=error) && npm test) 2>&1 | tee -a "$log" || node_status=$?
 [ "$node_status" -eq 0 ] || status=$node_status
 
 # One closing line over all test projects and the Node tests: "tests: N passed, N failed, N skipped".

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { ServerlessAuth } from '../src/index.js';
-import { RealService } from './real-service.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Child, RealService, freePort } from './real-service.js';
 
 // The documented bound is one poll interval (1 s) plus a request, and never past the staleness bound
 // (3 s, then 503). This limit only stops a hang on a loaded machine; the answers before the refusal
@@ -133,6 +135,54 @@ describe('against our host', { concurrency: false }, () => {
       fresh = (await service.login(username)).access_token;
     } while (JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url')).kid === oldKid && Date.now() < end);
     await assertAccepted(fresh, username);
+  });
+
+  test('the sample API answers /hello and /health, and refuses a logged-out token', async () => {
+    const sample = fileURLToPath(new URL('../sample/', import.meta.url));
+    assert.ok(existsSync(`${sample}node_modules/express`), 'run npm ci in clients/node/sample first');
+    const port = await freePort();
+    const child = new Child('sample API', process.execPath, ['server.js'], {
+      PATH: process.env.PATH,
+      ISSUER: service.issuer,
+      AUDIENCE: 'node-api',
+      CLIENT_ID: 'node-api',
+      CLIENT_SECRET: service.clientSecret,
+      REQUIRE_HTTPS: 'false',
+      PORT: String(port),
+    }, sample);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const end = Date.now() + 60_000;
+      let health;
+      while (Date.now() < end && !child.hasExited) {
+        health = await fetch(`${base}/health`).catch(() => undefined);
+        if (health?.status === 200) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+
+      assert.equal(health?.status, 200, `the sample's /health: ${health?.status}\n${child.describe()}`);
+      const username = await service.newUser();
+      const { access_token: token } = await service.login(username);
+      const ok = await fetch(`${base}/hello`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(ok.status, 200);
+      assert.equal((await ok.json()).name, username);
+      const none = await fetch(`${base}/hello`);
+      assert.equal(none.status, 401);
+      assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+
+      await service.logout(token, 'local');
+
+      const until = Date.now() + refusalLimitMs;
+      let last;
+      do {
+        last = await fetch(`${base}/hello`, { headers: { authorization: `Bearer ${token}` } });
+        assert.ok(last.status === 200 || last.status === 401, `expected 200 until refused, got ${last.status}`);
+      } while (last.status === 200 && Date.now() < until);
+      assert.equal(last.status, 401);
+      assert.match(last.headers.get('www-authenticate'), /^Bearer error="invalid_token"/);
+    } finally {
+      await child.kill();
+    }
   });
 
   test('with our host down past the staleness bound tokens get 503, and are accepted again once it is back', async () => {
