@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/local-ports.sh
+. scripts/lib.sh
 LOGOUTS="${1:-50}"
 TABLE_PORT=10113; HOST_PORT=7192; SAMPLE_PORT=5083
 ISSUER_ROOT=http://127.0.0.1:$HOST_PORT
@@ -22,7 +23,6 @@ SAMPLE=http://127.0.0.1:$SAMPLE_PORT
 require_free_port $TABLE_PORT "Azurite tables"
 require_free_port $HOST_PORT "our host"
 require_free_port $SAMPLE_PORT "the Express sample"
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 (cd clients/node/sample && npm ci --no-audit --no-fund --loglevel=error)
 
 WORK=$(mktemp -d)
@@ -35,19 +35,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent >/dev/null &
-PIDS+=($!)
-for _ in $(seq 1 50); do port_open $TABLE_PORT && break; sleep 0.2; done
+start_azurite $TABLE_PORT >/dev/null
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+export AuthStorage__ConnectionString="$(devstore_connection_string $TABLE_PORT)"
 export Auth__Issuer=$ISSUER_ROOT/api/auth Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
 for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null
 done
 ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
-(cd "$WORK" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+add_bench_user
 SECRET=$(cd "$WORK" && "${ADMIN[@]}" clients add bench-api | grep -oE '(^|[^A-Za-z0-9_-])[A-Za-z0-9_-]{43}([^A-Za-z0-9_-]|$)' | tr -d ' \t' | tail -1)
 
 # The category name has dots, which `export` does not take; env does. One line per request: its path.
