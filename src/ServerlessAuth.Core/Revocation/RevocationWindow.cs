@@ -11,10 +11,40 @@ namespace ServerlessAuth.Revocation;
 public sealed class RevocationWindow(IOptions<AuthOptions> auth, IOptions<StorageOptions> storage)
 {
     /// <summary>
+    /// A feed insert that took longer than this is written again, stamped when it returned, so the
+    /// short reads (which look back only <see cref="Tail"/>) still find it on the next poll.
+    /// </summary>
+    public static readonly TimeSpan LateWrite = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How far instances' clocks are assumed to agree in normal running (Azure hosts keep theirs
+    /// within milliseconds). Clocks further apart, up to <see cref="AuthOptions.ClockSkew"/>, are
+    /// covered by the full reads.
+    /// </summary>
+    public static readonly TimeSpan ClockAgreement = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Each poll re-reads this far behind the previous one: an event stamped by a writer whose clock
     /// lags ours by the skew, or whose insert took up to the storage timeout to land, is still read.
     /// </summary>
     public TimeSpan Overlap => storage.Value.OperationTimeout + auth.Value.ClockSkew;
+
+    /// <summary>
+    /// A short read starts this far before the previous poll began: an insert lands within
+    /// <see cref="LateWrite"/> of its stamp (or is stamped again), on a clock within
+    /// <see cref="ClockAgreement"/> of ours.
+    /// </summary>
+    public TimeSpan Tail => LateWrite + ClockAgreement;
+
+    /// <summary>
+    /// How often a poll reads the whole <see cref="Overlap"/> behind the previous full read instead of
+    /// the <see cref="Tail"/>: the net for clocks off by up to the skew and for a writer that died
+    /// between a slow insert and its second stamp. Zero makes every poll a full read.
+    /// </summary>
+    public TimeSpan FullReadInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How far back a poll can read an event again: replicas remember applied ids this long.</summary>
+    public TimeSpan RereadHorizon => Overlap + FullReadInterval;
 
     /// <summary>How long an applied event is kept, and how far back a starting instance reads.</summary>
     public TimeSpan Retention => auth.Value.AccessTokenLifetime + auth.Value.ClockSkew + Overlap;
