@@ -64,10 +64,45 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
         }
     }
 
-    public Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken)
+    /// <summary>
+    /// One range query across partitions; a read reaching back more than <see cref="ParallelFrom"/> (a
+    /// starting instance's whole window) reads each past minute's partition in parallel instead, so
+    /// the first sync costs a few round trips rather than one per page in sequence.
+    /// </summary>
+    public async Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {Partition(from)} and RowKey ge {RowStart(from)}");
-        return TableCall.RunAsync<IReadOnlyList<RevocationEvent>>(tables, async ct =>
+        var current = Minute(_time.GetUtcNow());
+        var first = Minute(from);
+        if (current - first < ParallelFrom || current - first > MaxParallelSpan)
+        {
+            return await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey ge {Partition(from)} and RowKey ge {RowStart(from)}"), cancellationToken);
+        }
+
+        // The first minute from the instant on, whole minutes after it, then the current minute and any later (clocks ahead).
+        var filters = new List<string> { TableClient.CreateQueryFilter($"PartitionKey eq {Partition(from)} and RowKey ge {RowStart(from)}") };
+        for (var minute = first + TimeSpan.FromMinutes(1); minute < current; minute += TimeSpan.FromMinutes(1))
+        {
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {Partition(minute)}"));
+        }
+
+        filters.Add(TableClient.CreateQueryFilter($"PartitionKey ge {Partition(current)}"));
+        var parts = new IReadOnlyList<RevocationEvent>[filters.Count];
+        await Parallel.ForAsync(0, filters.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) => parts[i] = await QueryAsync(filters[i], ct));
+        return [.. parts.SelectMany(p => p)];
+    }
+
+    /// <summary>A read spanning this many minute partitions or more queries them in parallel.</summary>
+    public TimeSpan ParallelFrom { get; init; } = TimeSpan.FromMinutes(3);
+
+    // Past any window (token lifetimes are at most an hour): one query, not a task per minute.
+    private static readonly TimeSpan MaxParallelSpan = TimeSpan.FromHours(2);
+
+    private static DateTimeOffset Minute(DateTimeOffset instant) =>
+        new(instant.UtcTicks - instant.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+
+    private Task<IReadOnlyList<RevocationEvent>> QueryAsync(string filter, CancellationToken cancellationToken) =>
+        TableCall.RunAsync<IReadOnlyList<RevocationEvent>>(tables, async ct =>
         {
             var events = new List<RevocationEvent>();
             await foreach (var entity in tables.RevocationFeed.QueryAsync<TableEntity>(filter, PageSize, cancellationToken: ct))
@@ -80,7 +115,6 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
 
             return events;
         }, cancellationToken);
-    }
 
     // Keyed by the stamp (the publish time, or when a slow insert returned); PublishedAt is kept as published.
     private static TableEntity ToEntity(RevocationEvent e, DateTimeOffset stamp) => new(Partition(stamp), $"{RowStart(stamp)}-{e.Id}")

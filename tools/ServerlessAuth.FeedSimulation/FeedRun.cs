@@ -20,11 +20,11 @@ public enum FeedDesign
 /// <param name="LaggingShare">Share of revocations published by a writer whose clock lags by the whole <see cref="AuthOptions.ClockSkew"/>.</param>
 /// <param name="ClockSpread">Every instance's clock is off by a uniform draw within plus or minus this.</param>
 public sealed record Scenario(FeedDesign Design, int Instances, double RevocationsPerSecond, int Seconds = 60, int Seed = 1,
-    double LaggingShare = 0, double ClockSpreadMs = 100);
+    double LaggingShare = 0, double ClockSpreadMs = 100, int? WarmUpSeconds = null);
 
 public sealed record RunResult(Scenario Scenario, long PartitionPeak, double PartitionMean, long AccountPeak, double AccountMean,
     double SecondsOverTarget, double QueriesPerSecond, double EntitiesPerQuery, double P50, double P99, double Max,
-    long Refusals, long Missed, long SecondStamps, TimeSpan Cpu);
+    long Refusals, long Missed, long SecondStamps, TimeSpan Cpu, long Queries, long EntitiesRead, long ReadTransactions, long Published);
 
 /// <summary>
 /// N instances, each with the real <see cref="RevocationFeedFollower"/> and <see cref="RevocationReplica"/>
@@ -52,7 +52,7 @@ public static class FeedRun
         };
 
         // Count once every instance has done its first full reads and the re-read windows are full of events.
-        var warmUp = window.RereadHorizon + TimeSpan.FromSeconds(5);
+        var warmUp = s.WarmUpSeconds is { } w ? TimeSpan.FromSeconds(w) : window.RereadHorizon + TimeSpan.FromSeconds(5);
         model.CountFrom = Start + warmUp;
         model.CountUntil = model.CountFrom + TimeSpan.FromSeconds(s.Seconds);
         var end = model.CountUntil + window.FullReadInterval + TimeSpan.FromSeconds(5);
@@ -71,6 +71,8 @@ public static class FeedRun
         var published = new List<(DateTimeOffset At, AccessTokenClaims Claims)>();
         var delays = new List<double>();
         long secondStamps = 0;
+        long publishedTotal = 0;
+        long sequence = 0;
 
         foreach (var instance in instances)
         {
@@ -86,7 +88,7 @@ public static class FeedRun
             model.Queries == 0 ? 0 : model.EntitiesRead / (double)model.Queries,
             Percentile(delays, 0.50), Percentile(delays, 0.99), delays.Count == 0 ? 0 : delays[^1],
             delays.Count, instances.Sum(i => (long)i.Pending.Count), secondStamps,
-            Process.GetCurrentProcess().TotalProcessorTime - cpu);
+            Process.GetCurrentProcess().TotalProcessorTime - cpu, model.Queries, model.EntitiesRead, model.ReadTransactions, publishedTotal);
 
         TimeSpan Exponential() => TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) / s.RevocationsPerSecond);
 
@@ -95,7 +97,12 @@ public static class FeedRun
             var now = clock.Now;
             var writer = instances[random.Next(instances.Length)];
             var writerNow = random.NextDouble() < s.LaggingShare ? now - auth.Value.ClockSkew : writer.Clock.GetUtcNow();
-            var jti = $"jti-{published.Count}";
+            var jti = $"jti-{sequence++}";
+            if (now >= model.CountFrom && now < model.CountUntil)
+            {
+                publishedTotal++;
+            }
+
             var e = RevocationEvent.TokenRevoked(jti, writerNow + TimeSpan.FromMinutes(1), writerNow);
             if (now >= model.CountFrom && now < model.CountUntil)
             {

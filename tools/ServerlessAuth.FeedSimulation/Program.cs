@@ -3,6 +3,8 @@ using ServerlessAuth.FeedSimulation;
 
 // curve: both designs at 10, 100, 1,000 instances and 1, 10, 100 revocations/s, as markdown rows.
 // run --design today|changed --instances N --rate R [--seconds S] [--lagging-share F] [--seed N]: one scenario.
+// populate --connection C [--prefix P] [--events 5000]: fills the feed's window for a cold-start measurement.
+// azurite --connection C [--instances 20] [--rate 5] [--seconds 30]: real followers on Azurite beside the model.
 var mode = args.Length > 0 ? args[0] : "curve";
 string Arg(string name, string fallback)
 {
@@ -12,7 +14,11 @@ string Arg(string name, string fallback)
 
 var seconds = int.Parse(Arg("--seconds", "60"), CultureInfo.InvariantCulture);
 var seed = int.Parse(Arg("--seed", "1"), CultureInfo.InvariantCulture);
-Console.WriteLine(Report.Header);
+if (mode is "curve" or "run")
+{
+    Console.WriteLine(Report.Header);
+}
+
 switch (mode)
 {
     case "curve":
@@ -36,8 +42,20 @@ switch (mode)
             seconds, seed,
             LaggingShare: double.Parse(Arg("--lagging-share", "0"), CultureInfo.InvariantCulture)))));
         break;
+    case "azurite":
+        foreach (var design in Arg("--design", "today,changed").Split(','))
+        {
+            Console.WriteLine();
+            Console.WriteLine(await AzuriteCheck.RunAsync(Arg("--connection", ""), Enum.Parse<FeedDesign>(design, ignoreCase: true),
+                int.Parse(Arg("--instances", "20"), CultureInfo.InvariantCulture), double.Parse(Arg("--rate", "5"), CultureInfo.InvariantCulture), seconds));
+        }
+
+        break;
+    case "populate":
+        Console.WriteLine(await AzuriteCheck.PopulateAsync(Arg("--connection", ""), Arg("--prefix", ""), int.Parse(Arg("--events", "5000"), CultureInfo.InvariantCulture)));
+        break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}': curve or run.");
+        Console.Error.WriteLine($"Unknown mode '{mode}': curve, run, azurite or populate.");
         return 2;
 }
 

@@ -36,6 +36,8 @@ public sealed class TableServiceModel(VirtualClock clock, LatencyModel latency)
 
     public long Transactions { get; private set; }
 
+    public long ReadTransactions { get; private set; }
+
     /// <summary>An upsert of events under one stamp: visible at the service half-way through its latency; returns its duration.</summary>
     public TimeSpan Insert(IReadOnlyList<RevocationEvent> events, DateTimeOffset stamp, Action<TimeSpan> completed)
     {
@@ -96,6 +98,7 @@ public sealed class TableServiceModel(VirtualClock clock, LatencyModel latency)
 
             if (Counting)
             {
+                ReadTransactions += responses;
                 Queries++;
                 EntitiesRead += events.Length;
             }
