@@ -68,10 +68,10 @@ public static class AzuriteCheck
 
         var model = FeedRun.Simulate(new Scenario(design, instances, rate, seconds, WarmUpSeconds: 0));
         return string.Join(Environment.NewLine,
-            "| " + design.ToString().ToLowerInvariant() + $", {instances} followers, {rate} revocations/s, {seconds} s | queries | entities read | read requests (transactions) | events published |",
-            "|---|---|---|---|---|",
-            $"| Azurite | {counting.Queries} | {counting.Entities} | {requests.Reads} | {published} |",
-            $"| model | {model.Queries} | {model.EntitiesRead} | {model.ReadTransactions} | {model.Published} |");
+            "| " + design.ToString().ToLowerInvariant() + $", {instances} followers, {rate} revocations/s, {seconds} s | queries | entities read | read requests (transactions) | events published | entities read per event published |",
+            "|---|---|---|---|---|---|",
+            $"| Azurite | {counting.Queries} | {counting.Entities} | {requests.Reads} | {published} | {counting.Entities / (double)Math.Max(1, published):0.0} |",
+            $"| model | {model.Queries} | {model.EntitiesRead} | {model.ReadTransactions} | {model.Published} | {model.EntitiesRead / (double)Math.Max(1, model.Published):0.0} |");
     }
 
     /// <summary>Token revocations spread over the last 10 minutes (inside every window), 100 per transaction.</summary>
