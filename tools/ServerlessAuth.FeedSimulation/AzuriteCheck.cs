@@ -95,6 +95,45 @@ public static class AzuriteCheck
         return $"{events} events published over the last 10 minutes";
     }
 
+    /// <summary>
+    /// A starting instance's first read of a populated window, timed: one range query (pages in
+    /// sequence) against one query per minute partition in parallel, alternating, <paramref name="runs"/> each.
+    /// </summary>
+    public static async Task<string> FirstSyncAsync(string connectionString, int events, int runs)
+    {
+        var prefix = $"sync{Environment.ProcessId}";
+        await PopulateAsync(connectionString, prefix, events);
+        var storage = Options.Create(new StorageOptions { TablePrefix = prefix });
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var tables = new AuthTables(new TableServiceClient(connectionString), storage, new AuthMetrics(meters));
+        var window = new RevocationWindow(Options.Create(new AuthOptions()), storage);
+        var sequential = new TableRevocationFeed(tables) { ParallelFrom = TimeSpan.MaxValue };
+        var parallel = new TableRevocationFeed(tables);
+        var times = new Dictionary<string, List<double>> { ["one range query"] = [], ["per minute, in parallel"] = [] };
+        for (var run = 0; run <= runs; run++)
+        {
+            foreach (var (name, feed) in new[] { ("one range query", sequential), ("per minute, in parallel", parallel) })
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var read = await feed.ReadSinceAsync(DateTimeOffset.UtcNow - window.Retention, CancellationToken.None);
+                var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (read.Count != events)
+                {
+                    throw new InvalidOperationException($"{name} read {read.Count} events, not {events}.");
+                }
+
+                if (run > 0)
+                {
+                    times[name].Add(ms); // run 0 warms the connection and the JIT
+                }
+            }
+        }
+
+        return "| first sync of " + events + " events | runs | median (ms) | min (ms) | max (ms) |" + Environment.NewLine + "|---|---|---|---|---|"
+            + string.Concat(times.Select(t => Environment.NewLine + string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {t.Key} | {t.Value.Count} | {t.Value.Order().ElementAt(t.Value.Count / 2):0} | {t.Value.Min():0} | {t.Value.Max():0} |")));
+    }
+
     private sealed class CountingReader(IRevocationFeedReader inner) : IRevocationFeedReader
     {
         private long _queries;

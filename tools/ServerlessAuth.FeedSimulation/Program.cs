@@ -3,6 +3,7 @@ using ServerlessAuth.FeedSimulation;
 
 // curve: both designs at 10, 100, 1,000 instances and 1, 10, 100 revocations/s, as markdown rows.
 // run --design today|changed --instances N --rate R [--seconds S] [--lagging-share F] [--seed N]: one scenario.
+// firstsync --connection C [--events 5000] [--runs 9]: a starting instance's window read, one query against per-minute parallel.
 // populate --connection C [--prefix P] [--events 5000]: fills the feed's window for a cold-start measurement.
 // azurite --connection C [--instances 20] [--rate 5] [--seconds 30]: real followers on Azurite beside the model.
 var mode = args.Length > 0 ? args[0] : "curve";
@@ -50,6 +51,10 @@ switch (mode)
                 int.Parse(Arg("--instances", "20"), CultureInfo.InvariantCulture), double.Parse(Arg("--rate", "5"), CultureInfo.InvariantCulture), seconds));
         }
 
+        break;
+    case "firstsync":
+        Console.WriteLine(await AzuriteCheck.FirstSyncAsync(Arg("--connection", ""), int.Parse(Arg("--events", "5000"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--runs", "9"), CultureInfo.InvariantCulture)));
         break;
     case "populate":
         Console.WriteLine(await AzuriteCheck.PopulateAsync(Arg("--connection", ""), Arg("--prefix", ""), int.Parse(Arg("--events", "5000"), CultureInfo.InvariantCulture)));
