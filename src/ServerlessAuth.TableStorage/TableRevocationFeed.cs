@@ -75,7 +75,7 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
         var first = Minute(from);
         if (current - first < ParallelFrom || current - first > MaxParallelSpan)
         {
-            return await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey ge {Partition(from)} and RowKey ge {RowStart(from)}"), cancellationToken);
+            return Once(await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey ge {Partition(from)} and RowKey ge {RowStart(from)}"), cancellationToken));
         }
 
         // The first minute from the instant on, whole minutes after it, then the current minute and any later (clocks ahead).
@@ -89,7 +89,14 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
         var parts = new IReadOnlyList<RevocationEvent>[filters.Count];
         await Parallel.ForAsync(0, filters.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (i, ct) => parts[i] = await QueryAsync(filters[i], ct));
-        return [.. parts.SelectMany(p => p)];
+        return Once(parts.SelectMany(p => p));
+    }
+
+    // A slow insert's second copy is the same event: return each id once, in key order.
+    private static List<RevocationEvent> Once(IEnumerable<RevocationEvent> events)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return [.. events.Where(e => seen.Add(e.Id))];
     }
 
     /// <summary>A read spanning this many minute partitions or more queries them in parallel.</summary>

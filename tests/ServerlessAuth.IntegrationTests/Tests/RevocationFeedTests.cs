@@ -62,6 +62,54 @@ public sealed class RevocationFeedTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_starting_instances_read_of_several_minutes_queries_each_minute_and_returns_every_event_once_in_order()
+    {
+        await using var host = await StartHostAsync();
+        var feed = host.Service<IRevocationFeed>();
+        var now = DateTimeOffset.UtcNow;
+        var events = Enumerable.Range(0, 12)
+            .Select(i => RevocationEvent.SessionEnded("user", $"session-{i:D2}", now - TimeSpan.FromSeconds(330 - i * 30)))
+            .ToList();
+        foreach (var e in events)
+        {
+            await feed.PublishAsync([e], CancellationToken.None);
+        }
+
+        // Six minutes back: the per-minute parallel path; the first event is exactly at its start.
+        var read = await feed.ReadSinceAsync(events[0].PublishedAt, CancellationToken.None);
+
+        Assert.Equal(events.Select(e => e.Id), read.Select(e => e.Id));
+        var later = await feed.ReadSinceAsync(events[0].PublishedAt + TimeSpan.FromTicks(1), CancellationToken.None);
+        Assert.Equal(events.Skip(1).Select(e => e.Id), later.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task An_insert_slower_than_the_late_write_limit_is_written_again_under_the_time_it_returned()
+    {
+        await using var host = await StartHostAsync();
+        var start = DateTimeOffset.UtcNow;
+        // The feed's clock: the insert is sent at the start and returns 2 s later, then every call is 1 ms apart.
+        var feed = new TableRevocationFeed(host.Service<AuthTables>(), new SteppingTime(start, TimeSpan.FromSeconds(2)));
+        var e = RevocationEvent.TokenRevoked("jti-slow", start.AddMinutes(5), start);
+
+        await feed.PublishAsync([e], CancellationToken.None);
+
+        var rows = host.Service<AuthTables>().RevocationFeed.Query<Azure.Data.Tables.TableEntity>().Select(r => r.RowKey).ToList();
+        Assert.Equal(2, rows.Count(k => k.EndsWith("-" + e.Id, StringComparison.Ordinal)));
+        // A read returns the event once; a short read from one tail before the time the insert returned finds the second copy.
+        Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start, CancellationToken.None)));
+        var tail = host.Service<RevocationWindow>().Tail;
+        Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start + TimeSpan.FromSeconds(2) - tail, CancellationToken.None)));
+    }
+
+    private sealed class SteppingTime(DateTimeOffset start, TimeSpan firstStep) : TimeProvider
+    {
+        private int _calls;
+
+        public override DateTimeOffset GetUtcNow() => ++_calls == 1 ? start : start + firstStep + TimeSpan.FromMilliseconds(_calls);
+    }
+
+    [Fact]
     public async Task Publishing_the_same_events_twice_stores_them_once()
     {
         await using var host = await StartHostAsync();
