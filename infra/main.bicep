@@ -19,7 +19,7 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the deploying user (or service principal). It gets Key Vault Secrets Officer, to create and rotate signing keys, and Storage Table Data Contributor, to run the admin CLI against the tables. Empty: no such rights.')
+@description('Object id of the identity that runs the deployment (azd sets it to the signed-in user or service principal). It gets no data-plane role: see operatorPrincipalId.')
 param principalId string = ''
 
 @description('Kind of principal principalId is.')
@@ -29,6 +29,24 @@ param principalId string = ''
   'Group'
 ])
 param principalType string = 'User'
+
+@description('Object id of the operator, who gets Key Vault Secrets Officer (create and rotate signing keys) and Storage Table Data Contributor (the admin CLI). Recommended: a group whose members hold the roles through PIM. Empty: nobody gets these roles. A service principal that deploys (principalType ServicePrincipal) gets nothing even when named here.')
+param operatorPrincipalId string = ''
+
+@description('Kind of principal operatorPrincipalId is.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param operatorPrincipalType string = 'Group'
+
+@description('dev: no delete locks, so azd down works in one step. Any other environment gets a CanNotDelete lock on the storage account (users, sessions, audit) and on the vault.')
+@allowed([
+  'dev'
+  'prod'
+])
+param environmentType string = 'prod'
 
 @description('Auth:Issuer, the iss claim: the base URL of the auth endpoints, no trailing slash. Empty: https://<default host name of the function app>/api/auth.')
 param authIssuer string = ''
@@ -80,6 +98,7 @@ var tags = {
   'azd-env-name': environmentName
 }
 var serviceName = 'api'
+var lockAgainstDeletion = environmentType != 'dev'
 
 // Every table the app uses (AuthTables.Names; the table prefix setting is empty in Azure). The app creates
 // no tables in Azure, so they must exist before the first request.
@@ -121,6 +140,8 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'app-package-${resourceToken}'
     tableNames: tableNames
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+    lockAgainstDeletion: lockAgainstDeletion
   }
 }
 
@@ -131,6 +152,8 @@ module keyVault 'modules/keyvault.bicep' = {
     name: empty(keyVaultName) ? '${abbrs.keyVault}${resourceToken}' : keyVaultName
     location: location
     tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+    lockAgainstDeletion: lockAgainstDeletion
   }
 }
 
@@ -152,6 +175,8 @@ module roleAssignments 'modules/role-assignments.bicep' = {
     appPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
@@ -200,6 +225,7 @@ output SIGNING_KEY_SECRET_NAME string = signingKeySecretName
 output SIGNING_KEY_ALGORITHM string = signingKeyAlgorithm
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output AZURE_LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.workspaceId
 // Not AZURE_CLIENT_ID: exported into a developer's shell (azd env get-values), that name would make a local
 // DefaultAzureCredential ask for a managed identity that exists only in Azure.
 output APP_IDENTITY_CLIENT_ID string = identity.outputs.clientId

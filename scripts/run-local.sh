@@ -16,18 +16,38 @@ esac
 
 DEMO_USER="${DEMO_USER:-demo}"
 DEMO_PASSWORD="${DEMO_PASSWORD:-demo-password-1}"
+HTTPS_PORT=7071
 TABLE_PORT=10002
+AZURITE_PID_FILE=.azurite/azurite-table.pid
+
+# Both ports before anything is installed or built: a taken port is one line, not a Kestrel stack trace.
+. scripts/local-ports.sh
+require_free_port $HTTPS_PORT "the host's HTTPS port"
+REUSE_AZURITE=""
+if port_open $TABLE_PORT; then
+  if pid=$(own_azurite_pid $AZURITE_PID_FILE) && answers_as_azurite $TABLE_PORT; then
+    REUSE_AZURITE="Reusing the Azurite an earlier run started (pid $pid, data in .azurite/)."
+  elif answers_as_azurite $TABLE_PORT; then
+    REUSE_AZURITE="Reusing an Azurite this script did not start, on port $TABLE_PORT: $(port_holder $TABLE_PORT); its data is not in .azurite/."
+  else
+    echo "error: port $TABLE_PORT (Azurite's table port) is taken by $(port_holder $TABLE_PORT), which is not Azurite; stop it, then run this again." >&2
+    exit 1
+  fi
+fi
 
 [ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 
-if ! (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null; then
+if [ -n "$REUSE_AZURITE" ]; then
+  echo "$REUSE_AZURITE"
+else
   mkdir -p .azurite
   node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT \
     --location .azurite --skipApiVersionCheck --silent --disableTelemetry &
   AZURITE_PID=$!
-  trap 'kill $AZURITE_PID 2>/dev/null || true' EXIT
-  for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+  echo $AZURITE_PID > $AZURITE_PID_FILE
+  trap 'kill $AZURITE_PID 2>/dev/null || true; rm -f $AZURITE_PID_FILE' EXIT
+  for _ in $(seq 1 50); do port_open $TABLE_PORT && break; sleep 0.2; done
 fi
 
 # Secure cookies need HTTPS: the host serves the ASP.NET Core development certificate.

@@ -2,7 +2,9 @@
 # Runs the whole test suite: unit, integration (starts its own Azurite), browser (Debian's chromium),
 # infrastructure (Bicep build + lint).
 # Installs what it needs: Azurite from package-lock.json (npm ci, skipped when node_modules already
-# matches it, unless CI=true), NuGet packages (incl. the Bicep CLI) by restore.
+# matches it, unless CI=true), NuGet packages (incl. the Bicep CLI) by restore, the local .NET tools
+# (.config/dotnet-tools.json: pwsh, which runs the Windows hook scripts in the infra tests), and
+# Debian's chromium and faketime when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,9 @@ if [ "${CI:-}" = "true" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_
 fi
 # The browser tests drive the system chromium; Playwright never downloads a browser.
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+# One integration test runs a host under libfaketime, its clock 20 s behind the others'.
+command -v faketime >/dev/null || (apt-get update -qq && apt-get install -y -qq faketime >/dev/null)
+dotnet tool restore
 dotnet restore ServerlessAuth.sln
 dotnet build ServerlessAuth.sln --no-restore -c Release
 

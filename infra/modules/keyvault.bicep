@@ -17,6 +17,12 @@ param tags { *: string }
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+@description('Resource id of the Log Analytics workspace that receives the vault\'s audit logs.')
+param logAnalyticsWorkspaceId string
+
+@description('Put a CanNotDelete lock on the vault (every environment but dev).')
+param lockAgainstDeletion bool
+
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
@@ -37,6 +43,33 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
     publicNetworkAccess: 'Enabled'
+  }
+}
+
+// Who read, created or disabled which signing key version: every data-plane call (category group audit, the
+// AuditEvent category) goes to the workspace, in the resource-specific table AZKVAuditLogs (docs/deploy.md has a query).
+resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit-to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// Deleting the vault (or its resource group, as azd down does) needs the lock lifted first (docs/deploy.md, Tear-down).
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (lockAgainstDeletion) {
+  name: 'do-not-delete'
+  scope: vault
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the JWT signing keys. Lift this lock only to tear the environment down (docs/deploy.md).'
   }
 }
 

@@ -43,6 +43,9 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@description('Resource id of the Log Analytics workspace (the destination of the vault\'s and the storage account\'s audit logs).')
+output workspaceId string = workspace.id
+
 @description('Name of the Application Insights component.')
 output applicationInsightsName string = applicationInsights.name
 

@@ -4,7 +4,7 @@
 @description('Object id of the app\'s user-assigned identity.')
 param appPrincipalId string
 
-@description('Object id of the deploying user or service principal. Empty: no rights for a person are granted.')
+@description('Object id of the identity that runs the deployment. It gets no role here; it is only compared with the operator.')
 param deployerPrincipalId string = ''
 
 @description('Kind of principal deployerPrincipalId is.')
@@ -14,6 +14,17 @@ param deployerPrincipalId string = ''
   'Group'
 ])
 param deployerPrincipalType string = 'User'
+
+@description('Object id of the operator: a group (recommended, with its roles made eligible through PIM), user or service principal that creates and rotates signing keys and runs the admin CLI. Empty: nobody gets data-plane rights.')
+param operatorPrincipalId string = ''
+
+@description('Kind of principal operatorPrincipalId is.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param operatorPrincipalType string = 'Group'
 
 @description('Name of the storage account.')
 param storageAccountName string
@@ -95,26 +106,32 @@ resource appMonitoringMetricsPublisher 'Microsoft.Authorization/roleAssignments@
   }
 }
 
-// --- The deploying principal (optional) -----------------------------------------------------------
+// --- The operator (optional) ----------------------------------------------------------------------
 
-// Create and disable signing key versions (first key by the post-provision script, later rotations).
-resource deployerKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
+// Whoever holds Key Vault Secrets Officer can mint tokens, and whoever holds Table Data Contributor can add users:
+// only the operator gets them, never the identity that deploys. A pipeline's service principal named as the operator
+// too gets nothing, so a pipeline credential can never forge tokens. A person who deploys by hand may be the operator.
+var grantOperator = !empty(operatorPrincipalId) && !(deployerPrincipalType == 'ServicePrincipal' && operatorPrincipalId == deployerPrincipalId)
+
+// Create and disable signing key versions (the first key by the post-provision script, later rotations).
+resource operatorKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantOperator) {
+  name: guid(vault.id, operatorPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
   }
 }
 
-// Run the admin CLI (users add, disable, ...) against the Azure tables.
-resource deployerStorageTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(storage.id, deployerPrincipalId, roles.storageTableDataContributor)
+// Run the admin CLI against the Azure tables: users, sessions, and the feed event and audit row that keys rotate and
+// keys disable write.
+resource operatorStorageTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantOperator) {
+  name: guid(storage.id, operatorPrincipalId, roles.storageTableDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
   }
 }

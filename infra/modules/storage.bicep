@@ -18,6 +18,12 @@ param deploymentContainerName string
 @description('Tables the app reads and writes. The app does not create tables in Azure: they must exist before the first request.')
 param tableNames string[]
 
+@description('Resource id of the Log Analytics workspace that receives the table and blob logs.')
+param logAnalyticsWorkspaceId string
+
+@description('Put a CanNotDelete lock on the account (every environment but dev).')
+param lockAgainstDeletion bool
+
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -58,6 +64,52 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
         name: tableName
       }
     ]
+  }
+}
+
+// Every read, write and delete on the tables (users, sessions, audit rows) and blobs (host storage, the
+// deployment package), with the caller's identity, into the workspace tables StorageTableLogs and StorageBlobLogs.
+var storageLogs = [
+  {
+    category: 'StorageRead'
+    enabled: true
+  }
+  {
+    category: 'StorageWrite'
+    enabled: true
+  }
+  {
+    category: 'StorageDelete'
+    enabled: true
+  }
+]
+
+resource tableLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'tables-to-log-analytics'
+  scope: account::tableService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: storageLogs
+  }
+}
+
+resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'blobs-to-log-analytics'
+  scope: account::blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: storageLogs
+  }
+}
+
+// The tables hold every user and session, and Table Storage has neither soft delete nor backup: deleting the
+// account (or its resource group, as azd down does) needs this lock lifted first (docs/deploy.md, Tear-down).
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (lockAgainstDeletion) {
+  name: 'do-not-delete'
+  scope: account
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds every user and session; Table Storage has no soft delete. Lift this lock only to tear the environment down (docs/deploy.md).'
   }
 }
 

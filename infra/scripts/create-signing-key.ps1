@@ -1,4 +1,7 @@
+#Requires -Version 7.4
 # azd post-provision hook on Windows (see azure.yaml): the same as create-signing-key.sh; keep the two in step.
+# PowerShell 7.4 or later: Directory.CreateTempSubdirectory and ExportPkcs8PrivateKeyPem are .NET 7 APIs, which
+# Windows PowerShell 5.1 (azd's fallback when pwsh is missing) does not have.
 # Creates the first version of the JWT signing key secret in Key Vault, and only when the secret has no version
 # yet, so `azd provision` / `azd up` can be repeated; rotation is a separate, deliberate step (docs/deploy.md).
 #
@@ -6,9 +9,18 @@
 # base64 of 32 random bytes. It goes to a file in a private temporary directory and from there to Key Vault: it is
 # never printed, never passed on a command line and never written into the repository.
 #
-# Needs: az, logged in as the principal that got Key Vault Secrets Officer (principalId).
+# Needs: az. Creating the first version needs Key Vault Secrets Officer, which only the operator
+# (operatorPrincipalId) gets: the identity that deploys gets no data-plane role. When the signed-in principal has
+# no secret rights, the script asks Azure Resource Manager whether the secret exists: if it does, there is nothing
+# to do; if not, it fails with a message that the operator must run it.
 # Reads: AZURE_KEY_VAULT_NAME, SIGNING_KEY_SECRET_NAME and SIGNING_KEY_ALGORITHM (ES256 or HS256, default ES256),
-# which azd sets from the deployment outputs.
+# which azd sets from the deployment outputs; AZURE_SUBSCRIPTION_ID (azd's subscription, which need not be az's
+# current one).
+#
+# On Windows az is az.cmd, which runs its arguments inside an IF block; PowerShell passes an argument without
+# spaces to a .cmd unquoted, so a ')' in it closes that block (MicrosoftDocs/azure-docs#84587,
+# Azure/azure-cli#14972). No argument below may contain ( ) & | < > ^ without a space: JMESPath queries such as
+# length(@) are avoided, and the answer is read as JSON instead.
 # Optional: SIGNING_KEY_RETRY_ATTEMPTS (default 10) and SIGNING_KEY_RETRY_DELAY_SECONDS (default 30): a role
 # assignment made a moment ago can take minutes to reach Key Vault, so refusals are retried. Whether the signed-in
 # principal has the rights at all is checked first, from Azure RBAC.
@@ -68,12 +80,18 @@ function Test-Permits([string] $action, [string[]] $entries) {
     return $false
 }
 
+# azd's subscription for the management-plane calls, which need not be az's current one.
+$subscription = @()
+if ($env:AZURE_SUBSCRIPTION_ID) {
+    $subscription = @('--subscription', $env:AZURE_SUBSCRIPTION_ID)
+}
+
 # A private directory (owner only on Unix) for the key file and az's error output.
 $work = [System.IO.Directory]::CreateTempSubdirectory('create-signing-key-').FullName
 try {
     # Fail at once when Azure RBAC gives the signed-in principal no right to list and create secrets in the
     # vault: retrying could not help. RBAC answers at once; Key Vault may lag behind it.
-    $vaultId = Invoke-Az @('keyvault', 'show', '--name', $vault, '--query', 'id', '--output', 'tsv')
+    $vaultId = Invoke-Az (@('keyvault', 'show', '--name', $vault) + $subscription + @('--query', 'id', '--output', 'tsv'))
     $permissions = if ($vaultId.Code -eq 0) {
         Invoke-Az @('rest', '--method', 'get',
             '--url', "$($vaultId.Out.Trim())/providers/Microsoft.Authorization/permissions?api-version=2022-04-01",
@@ -86,9 +104,16 @@ try {
         $entries = @($permissions.Out -split "`n" | Where-Object { $_.Trim() })
         foreach ($action in $neededActions) {
             if (-not (Test-Permits $action $entries)) {
-                $who = (Invoke-Az @('account', 'show', '--query', '[user.type, user.name]', '--output', 'tsv')).Out -replace "`n", ' '
+                $who = (Invoke-Az (@('account', 'show') + $subscription + @('--query', '[user.type, user.name]', '--output', 'tsv'))).Out -replace "`n", ' '
                 [Console]::Error.WriteLine("create-signing-key: the principal signed in to az ($who) may not list and create secrets in vault '$vault' (missing $action).")
-                Fail "sign in to az as the principal azd deployed with (AZURE_PRINCIPAL_ID $($env:AZURE_PRINCIPAL_ID)), which has Key Vault Secrets Officer on the vault, or grant that role; then run 'azd hooks run postprovision'."
+                # Without data rights, Azure Resource Manager still tells whether the secret exists (Reader suffices).
+                $existing = Invoke-Az @('rest', '--method', 'get', '--url', "$($vaultId.Out.Trim())/secrets/${secret}?api-version=2023-07-01", '--output', 'none')
+                if ($existing.Code -eq 0) {
+                    Write-Output "create-signing-key: secret '$secret' in vault '$vault' exists; nothing to do (this principal has no data-plane role, as intended for the identity that deploys)."
+                    exit 0
+                }
+                [Console]::Error.WriteLine("create-signing-key: secret '$secret' has no version yet (or this principal may not even read the vault). The identity that deploys (AZURE_PRINCIPAL_ID $($env:AZURE_PRINCIPAL_ID)) gets no data-plane role.")
+                Fail "the operator creates the first key: sign in to az as the operator (AZURE_OPERATOR_PRINCIPAL_ID '$($env:AZURE_OPERATOR_PRINCIPAL_ID)', or a member of that group with its Key Vault Secrets Officer role active in PIM), then run 'azd hooks run postprovision' (docs/deploy.md, 'The first key')."
             }
         }
     }
@@ -96,12 +121,16 @@ try {
     # The number of versions of the secret, enabled or not (0 when it does not exist). Other refusals are retried.
     $versions = $null
     for ($try = 1; $null -eq $versions; $try++) {
-        $listed = Invoke-Az @('keyvault', 'secret', 'list-versions', '--vault-name', $vault, '--name', $secret,
-            '--query', 'length(@)', '--output', 'tsv')
+        $listed = Invoke-Az @('keyvault', 'secret', 'list-versions', '--vault-name', $vault, '--name', $secret, '--output', 'json')
         if ($listed.Code -eq 0) {
-            $versions = $listed.Out.Trim()
+            # -NoEnumerate keeps an empty or one-element list a list.
+            $parsed = try { ConvertFrom-Json -InputObject $listed.Out -NoEnumerate } catch { $null }
+            if ($parsed -isnot [array]) {
+                Fail "unexpected answer when listing the versions of '${secret}': not a JSON list."
+            }
+            $versions = $parsed.Count
         } elseif ($listed.Err -match 'SecretNotFound|was not found') {
-            $versions = '0'
+            $versions = 0
         } elseif ($try -ge $attempts) {
             [Console]::Error.WriteLine($listed.Err)
             exit 1
@@ -110,10 +139,7 @@ try {
             Start-Sleep -Seconds $delay
         }
     }
-    if ($versions -notmatch '^[0-9]+$') {
-        Fail "unexpected answer when counting the versions of '${secret}': '$versions'."
-    }
-    if ([int] $versions -gt 0) {
+    if ($versions -gt 0) {
         Write-Output "create-signing-key: secret '$secret' in vault '$vault' already has $versions version(s); nothing to do."
         exit 0
     }

@@ -7,9 +7,13 @@
 # for HS256 base64 of 32 random bytes. It goes from openssl to a private temporary file to Key Vault: it is
 # never printed, never passed on a command line and never written into the repository.
 #
-# Needs: az, logged in as the principal that got Key Vault Secrets Officer (principalId); openssl.
+# Needs: az and openssl. Creating the first version needs Key Vault Secrets Officer, which only the operator
+# (operatorPrincipalId) gets: the identity that deploys gets no data-plane role. When the signed-in principal has
+# no secret rights, the script asks Azure Resource Manager whether the secret exists: if it does, there is nothing
+# to do; if not, it fails with a message that the operator must run it.
 # Reads: AZURE_KEY_VAULT_NAME, SIGNING_KEY_SECRET_NAME and SIGNING_KEY_ALGORITHM (ES256 or HS256, default ES256),
-# which azd sets from the deployment outputs.
+# which azd sets from the deployment outputs; AZURE_SUBSCRIPTION_ID (azd's subscription, which need not be az's
+# current one).
 # Optional: SIGNING_KEY_RETRY_ATTEMPTS (default 10) and SIGNING_KEY_RETRY_DELAY_SECONDS (default 30):
 # a role assignment made by the deployment a moment ago can take minutes to reach Key Vault, so refusals
 # are retried. Whether the signed-in principal has the rights at all is checked first, from Azure RBAC.
@@ -46,6 +50,12 @@ for tool in az openssl; do
   fi
 done
 
+# azd's subscription for the management-plane calls (kept in the positional parameters, as in register-providers.sh).
+set --
+if [ -n "${AZURE_SUBSCRIPTION_ID:-}" ]; then
+  set -- --subscription "$AZURE_SUBSCRIPTION_ID"
+fi
+
 umask 077
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -78,7 +88,7 @@ permits() {
 # Fails at once, naming who is signed in, when Azure RBAC gives that principal no right to list and create
 # secrets in the vault: retrying could not help. RBAC answers at once; Key Vault may lag behind it.
 check_rights() {
-  if ! az keyvault show --name "$vault" --query id --output tsv >"$work/vault-id" 2>"$work/err" ||
+  if ! az keyvault show --name "$vault" "$@" --query id --output tsv >"$work/vault-id" 2>"$work/err" ||
     ! az rest --method get --url "$(tr -d '[:space:]' <"$work/vault-id")/providers/Microsoft.Authorization/permissions?api-version=2022-04-01" \
       --query "value[].join('|', [join(' ', dataActions), join(' ', notDataActions)])" --output tsv >"$work/permissions" 2>"$work/err"; then
     echo "create-signing-key: could not read the signed-in principal's rights on vault '$vault'; going on without the check:" >&2
@@ -87,9 +97,16 @@ check_rights() {
   fi
   for action in $needed_actions; do
     if ! permits "$action"; then
-      who="$(az account show --query "[user.type, user.name]" --output tsv 2>/dev/null | tr '\n' ' ')"
+      who="$(az account show "$@" --query "[user.type, user.name]" --output tsv 2>/dev/null | tr '\n' ' ')"
       echo "create-signing-key: the principal signed in to az (${who:-unknown}) may not list and create secrets in vault '$vault' (missing $action)." >&2
-      echo "create-signing-key: sign in to az as the principal azd deployed with (AZURE_PRINCIPAL_ID ${AZURE_PRINCIPAL_ID:-not set}), which has Key Vault Secrets Officer on the vault, or grant that role; then run 'azd hooks run postprovision'." >&2
+      # Without data rights, Azure Resource Manager still tells whether the secret exists (Reader suffices).
+      if az rest --method get --url "$(tr -d '[:space:]' <"$work/vault-id")/secrets/$secret?api-version=2023-07-01" \
+        --output none 2>"$work/err"; then
+        echo "create-signing-key: secret '$secret' in vault '$vault' exists; nothing to do (this principal has no data-plane role, as intended for the identity that deploys)."
+        exit 0
+      fi
+      echo "create-signing-key: secret '$secret' has no version yet (or this principal may not even read the vault). The identity that deploys (AZURE_PRINCIPAL_ID ${AZURE_PRINCIPAL_ID:-not set}) gets no data-plane role." >&2
+      echo "create-signing-key: the operator creates the first key: sign in to az as the operator (AZURE_OPERATOR_PRINCIPAL_ID '${AZURE_OPERATOR_PRINCIPAL_ID:-}', or a member of that group with its Key Vault Secrets Officer role active in PIM), then run 'azd hooks run postprovision' (docs/deploy.md, 'The first key')." >&2
       exit 1
     fi
   done
@@ -119,7 +136,7 @@ count_versions() {
   done
 }
 
-check_rights
+check_rights "$@"
 versions="$(count_versions)"
 case "$versions" in
   '' | *[!0-9]*)

@@ -1,9 +1,12 @@
+#Requires -Version 7.4
 # azd pre-provision hook on Windows (see azure.yaml): the same as register-providers.sh.
 # Registers Microsoft.Web and Microsoft.App, which the Flex Consumption plan needs; a template deployment
 # registers only the namespaces it names. Registering a registered provider changes nothing.
 #
 # Needs: az, logged in with a role that may register providers (Contributor or Owner on the subscription).
 # Reads: AZURE_SUBSCRIPTION_ID (set by azd; otherwise az's current subscription is used).
+# PowerShell 7.4 or later, as create-signing-key.ps1: failing here, before anything is provisioned, beats failing
+# in the post-provision hook when azd falls back to Windows PowerShell 5.1.
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessAuth.Audit;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ internal static class AdminCommands
         var username = new Argument<string>("username") { Description = "The account's username." };
 
         var usersAdd = new Command("add", "Create a user. The password is read from stdin, or prompted for without echo.") { username };
-        usersAdd.SetAction((parse, ct) => RunAsync(error, async services =>
+        usersAdd.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             var password = PasswordInput.Read(error);
             try
@@ -38,12 +39,12 @@ internal static class AdminCommands
         }));
 
         var usersDisable = new Command("disable", "Disable a user: login is refused, and every session and token of the user ends at once.") { username };
-        usersDisable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, true, ct)));
+        usersDisable.SetAction((parse, ct) => RunAsync(parse, error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, true, ct)));
         var usersEnable = new Command("enable", "Enable a disabled user.") { username };
-        usersEnable.SetAction((parse, ct) => RunAsync(error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, false, ct)));
+        usersEnable.SetAction((parse, ct) => RunAsync(parse, error, services => SetDisabledAsync(services, output, error, parse.GetValue(username)!, false, ct)));
 
         var usersUnlock = new Command("unlock", "Clear a username's failed-login count and lockout.") { username };
-        usersUnlock.SetAction((parse, ct) => RunAsync(error, async services =>
+        usersUnlock.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             // Same rule as every other command: an unknown name is an error, not a silent success.
             if (await FindUserAsync(services, error, parse.GetValue(username)!, ct) is not { } user)
@@ -58,7 +59,7 @@ internal static class AdminCommands
         }));
 
         var sessionsList = new Command("list", "List a user's sessions.") { username };
-        sessionsList.SetAction((parse, ct) => RunAsync(error, async services =>
+        sessionsList.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             if (await FindUserAsync(services, error, parse.GetValue(username)!, ct) is not { } user)
             {
@@ -68,19 +69,26 @@ internal static class AdminCommands
             var sessions = services.GetRequiredService<SessionService>();
             var list = await sessions.ListAsync(user.Id, ct);
             var cutoff = await sessions.GetSessionsValidAfterAsync(ct);
-            output.WriteLine($"{"SESSION",-24}{"CREATED (UTC)",-22}{"LAST SEEN (UTC)",-22}{"STATE",-9}{"KIND",-15}USER AGENT");
-            foreach (var s in list.OrderByDescending(s => s.CreatedAt))
+            if (list.Count == 0)
             {
-                output.WriteLine($"{s.Id,-24}{s.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{s.LastSeenAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{(sessions.IsLive(new PresentedSession(s, user, cutoff)) ? "live" : "ended"),-9}{SessionKindNames.Of(s.Kind),-15}{s.UserAgent}");
+                output.WriteLine($"{user.Username} has no sessions.");
+                return 0;
             }
 
+            var table = new TextTable("SESSION", "CREATED (UTC)", "LAST SEEN (UTC)", "STATE", "KIND", "USER AGENT");
+            foreach (var s in list.OrderByDescending(s => s.CreatedAt))
+            {
+                table.Add(s.Id, Time(s.CreatedAt), Time(s.LastSeenAt), sessions.IsLive(new PresentedSession(s, user, cutoff)) ? "live" : "ended", SessionKindNames.Of(s.Kind), s.UserAgent);
+            }
+
+            table.WriteTo(output);
             return 0;
         }));
 
         var sessionId = new Argument<string?>("session-id") { Description = "The session to end (see 'sessions list').", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "End every session of the user and revoke every token issued so far." };
         var sessionsEnd = new Command("end", "End one session of a user, or all of them with --all.") { username, sessionId, all };
-        sessionsEnd.SetAction((parse, ct) => RunAsync(error, async services =>
+        sessionsEnd.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             if (await FindUserAsync(services, error, parse.GetValue(username)!, ct) is not { } user)
             {
@@ -113,7 +121,7 @@ internal static class AdminCommands
         }));
 
         var endEveryone = new Command("end-everyone", "End every session of every user now; every token of those sessions is refused at once.");
-        endEveryone.SetAction((_, ct) => RunAsync(error, async services =>
+        endEveryone.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             var cutoff = await services.GetRequiredService<SessionService>().EndEverySessionAsync(ct);
             output.WriteLine($"Ended every session created before {cutoff.UtcDateTime:u}.");
@@ -122,7 +130,7 @@ internal static class AdminCommands
         }));
 
         var setup = new Command("setup", "Create missing tables; with the development key source, create a first key version if none is usable.");
-        setup.SetAction((_, ct) => RunAsync(error, async services =>
+        setup.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             await services.GetRequiredService<AuthTables>().CreateAllAsync(ct);
             output.WriteLine("Tables ready.");
@@ -138,7 +146,7 @@ internal static class AdminCommands
         }));
 
         var purge = new Command("purge", "Delete denylist entries of expired tokens, expired sessions and audit records past their retention (Table Storage has no TTL).");
-        purge.SetAction((_, ct) => RunAsync(error, async services =>
+        purge.SetAction((parse, ct) => RunAsync(parse, error, async services =>
         {
             var result = await services.GetRequiredService<ExpiredRecordPurger>().PurgeAsync(ct);
             output.WriteLine($"Deleted {result.RevokedTokensDeleted} revoked-token entries, {result.SessionsDeleted} expired sessions and {result.LoginFailuresDeleted} stale failed-login counters.");
@@ -149,12 +157,14 @@ internal static class AdminCommands
         var auditUser = new Option<string?>("--user") { Description = "Only records of this user." };
         var auditSince = new Option<string?>("--since") { Description = "How far back: 30m, 12h, 7d or [d.]hh:mm:ss (default 24h)." };
         var auditKind = new Option<string?>("--kind") { Description = "Only this kind: " + string.Join(", ", Enum.GetValues<AuditKind>().Select(AuditEvent.NameOf)) + "." };
-        var auditList = new Command("list", "List audit records, oldest first.") { auditUser, auditSince, auditKind };
-        auditList.SetAction((parse, ct) => RunAsync(error, services => ListAuditAsync(services, output, error,
-            parse.GetValue(auditUser), parse.GetValue(auditSince), parse.GetValue(auditKind), ct)));
+        var auditJson = new Option<bool>("--json") { Description = "Print a JSON array instead of columns." };
+        var auditList = new Command("list", "List audit records, oldest first.") { auditUser, auditSince, auditKind, auditJson };
+        auditList.SetAction((parse, ct) => RunAsync(parse, error, services => ListAuditAsync(services, output, error,
+            parse.GetValue(auditUser), parse.GetValue(auditSince), parse.GetValue(auditKind), parse.GetValue(auditJson), ct)));
 
         var root = new RootCommand("ServerlessAuth administration: users, sessions, signing keys, API clients, audit.")
         {
+            Verbose,
             new Command("users", "Manage user accounts.") { usersAdd, usersDisable, usersEnable, usersUnlock },
             new Command("sessions", "Inspect and end sessions.") { sessionsList, sessionsEnd, endEveryone },
             KeyCommands.Build(output, error),
@@ -166,12 +176,18 @@ internal static class AdminCommands
         return root;
     }
 
-    public static async Task<int> RunAsync(TextWriter error, Func<IServiceProvider, Task<int>> action)
+    /// <summary>On every command: log lines (audit events included) and stack traces on stderr.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show log lines and the full error with its stack trace.", Recursive = true };
+
+    public static async Task<int> RunAsync(ParseResult parse, TextWriter error, Func<IServiceProvider, Task<int>> action)
     {
         var settings = SettingsSearch.FromWorkingDirectory();
+        var verbose = parse.GetValue(Verbose);
+        // Disposed only after the catch blocks, which read the failing endpoint from its settings.
+        IHost? host = null;
         try
         {
-            using var host = AdminHost.Build(settings);
+            host = AdminHost.Build(settings, verbose);
             return await action(host.Services);
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
@@ -185,16 +201,38 @@ internal static class AdminCommands
 
             return 2;
         }
-        catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException or Azure.RequestFailedException)
+        catch (Exception ex) when (AzureFailure.IsAzureTrouble(ex))
         {
-            error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {AzureFailure.Describe(ex, host?.Services)}");
+            WriteDetails(error, ex, verbose);
             return 2;
         }
         catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
         {
             // The configuration binder's "Failed to convert configuration value at 'X' to type 'Y'".
             error.WriteLine($"error: {ex.Message}");
+            WriteDetails(error, ex, verbose);
             return 2;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, not the operator's doing: one line, and the trace on request.
+            error.WriteLine($"error: unexpected {ex.GetType().Name}: {ex.Message.Split('\n', 2)[0].Trim()} (--verbose shows where)");
+            WriteDetails(error, ex, verbose);
+            return 3;
+        }
+        finally
+        {
+            host?.Dispose();
+        }
+    }
+
+    /// <summary>The full exception, stack trace included, only when asked for.</summary>
+    private static void WriteDetails(TextWriter error, Exception ex, bool verbose)
+    {
+        if (verbose)
+        {
+            error.WriteLine(ex.ToString());
         }
     }
 
@@ -229,7 +267,7 @@ internal static class AdminCommands
     }
 
     private static async Task<int> ListAuditAsync(
-        IServiceProvider services, TextWriter output, TextWriter error, string? userName, string? sinceText, string? kindText, CancellationToken ct)
+        IServiceProvider services, TextWriter output, TextWriter error, string? userName, string? sinceText, string? kindText, bool json, CancellationToken ct)
     {
         var since = TimeSpan.FromHours(24);
         if (sinceText is not null && !TryParseDuration(sinceText, out since))
@@ -261,15 +299,40 @@ internal static class AdminCommands
             userId = user.Id;
         }
 
-        var records = await services.GetRequiredService<AuditTrail>().ListSinceAsync(TimeProvider.System.GetUtcNow() - since, ct);
-        output.WriteLine($"{"TIME (UTC)",-22}{"KIND",-24}{"USER",-34}{"CLIENT",-18}{"OUTCOME",-16}{"DETAIL",-40}USER AGENT");
-        foreach (var r in records.Where(r => (kind is null || r.Kind == kind) && (userId is null || r.UserId == userId)).OrderBy(r => r.At))
+        var records = (await services.GetRequiredService<AuditTrail>().ListSinceAsync(TimeProvider.System.GetUtcNow() - since, ct))
+            .Where(r => (kind is null || r.Kind == kind) && (userId is null || r.UserId == userId))
+            .OrderBy(r => r.At)
+            .ToList();
+        if (json)
         {
-            output.WriteLine($"{r.At.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{AuditEvent.NameOf(r.Kind),-24}{r.UserId ?? "-",-34}{r.ClientAddress ?? "-",-18}{r.Outcome,-16}{r.Detail ?? "",-40}{r.UserAgent}");
+            output.WriteLine(JsonSerializer.Serialize(
+                records.Select(r => new AuditRecordJson(r.At, AuditEvent.NameOf(r.Kind), r.UserId, r.ClientAddress, r.Outcome, r.Detail, r.UserAgent)),
+                JsonOptions));
+            return 0;
         }
 
+        if (records.Count == 0)
+        {
+            output.WriteLine($"No audit records match (since {since}, kind {kindText ?? "any"}, user {userName ?? "any"}).");
+            return 0;
+        }
+
+        var table = new TextTable("TIME (UTC)", "KIND", "USER", "CLIENT", "OUTCOME", "DETAIL", "USER AGENT");
+        foreach (var r in records)
+        {
+            // "-" for an empty cell, so every row has every column.
+            table.Add(Time(r.At), AuditEvent.NameOf(r.Kind), r.UserId ?? "-", r.ClientAddress ?? "-", r.Outcome, string.IsNullOrEmpty(r.Detail) ? "-" : r.Detail, r.UserAgent);
+        }
+
+        table.WriteTo(output);
         return 0;
     }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private sealed record AuditRecordJson(DateTimeOffset At, string Kind, string? UserId, string? ClientAddress, string Outcome, string? Detail, string? UserAgent);
+
+    internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>The one rule for a name that is no user: every command prints this and exits with 1.</summary>
     private static async Task<UserAccount?> FindUserAsync(IServiceProvider services, TextWriter error, string name, CancellationToken ct)

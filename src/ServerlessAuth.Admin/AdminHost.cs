@@ -34,7 +34,7 @@ internal sealed record SettingsSearch(IReadOnlyList<string> Directories, string?
 /// </summary>
 internal static class AdminHost
 {
-    public static IHost Build(SettingsSearch settings)
+    public static IHost Build(SettingsSearch settings, bool verbose)
     {
         string[] found = settings.Found is { } file ? [Path.GetDirectoryName(file)!] : [];
         var preview = new ConfigurationBuilder().AddFunctionsLocalSettings(found).AddEnvironmentVariables().Build();
@@ -47,8 +47,18 @@ internal static class AdminHost
         });
         builder.Configuration.AddFunctionsLocalSettings(found).AddEnvironmentVariables();
         // Diagnostics go to stderr; stdout carries only the command's output.
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Azure", LogLevel.Error); // Expected answers such as 409 on a taken name are reported by the command itself.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (verbose)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+        }
+        else
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Azure", LogLevel.Error) // Expected answers such as 409 on a taken name are reported by the command itself.
+                .AddFilter(typeof(Audit.AuditTrail).FullName, LogLevel.None); // The command's own output says what it did; the record is in the Audit table.
+        }
+
         builder.Services.AddServerlessAuthCore(builder.Configuration).AddServerlessAuthTableStorage(builder.Configuration);
         return builder.Build();
     }

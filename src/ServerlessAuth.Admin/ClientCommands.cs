@@ -13,7 +13,7 @@ internal static class ClientCommands
         var clientId = new Argument<string>("client-id") { Description = "The client's id: 1 to 64 letters, digits, '-', '_' or '.'." };
         var description = new Option<string?>("--description") { Description = "What the client is (shown by 'clients list')." };
         var add = new Command("add", "Register an API client; its secret is printed once and only its hash is stored.") { clientId, description };
-        add.SetAction((parse, ct) => AdminCommands.RunAsync(error, async services =>
+        add.SetAction((parse, ct) => AdminCommands.RunAsync(parse, error, async services =>
         {
             var id = parse.GetValue(clientId)!;
             AddedClient? added;
@@ -40,20 +40,27 @@ internal static class ClientCommands
         }));
 
         var list = new Command("list", "List the registered API clients (never their secrets).");
-        list.SetAction((_, ct) => AdminCommands.RunAsync(error, async services =>
+        list.SetAction((parse, ct) => AdminCommands.RunAsync(parse, error, async services =>
         {
             var clients = await services.GetRequiredService<ClientAdministration>().ListAsync(ct);
-            output.WriteLine($"{"CLIENT",-66}{"CREATED (UTC)",-22}DESCRIPTION");
-            foreach (var c in clients.OrderBy(c => c.Id, StringComparer.Ordinal))
+            if (clients.Count == 0)
             {
-                output.WriteLine($"{c.Id,-66}{c.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{c.Description}");
+                output.WriteLine("No API clients registered; 'clients add <client-id>' registers one.");
+                return 0;
             }
 
+            var table = new TextTable("CLIENT", "CREATED (UTC)", "DESCRIPTION");
+            foreach (var c in clients.OrderBy(c => c.Id, StringComparer.Ordinal))
+            {
+                table.Add(c.Id, AdminCommands.Time(c.CreatedAt), c.Description);
+            }
+
+            table.WriteTo(output);
             return 0;
         }));
 
         var remove = new Command("remove", "Remove an API client: its next call is refused.") { clientId };
-        remove.SetAction((parse, ct) => AdminCommands.RunAsync(error, async services =>
+        remove.SetAction((parse, ct) => AdminCommands.RunAsync(parse, error, async services =>
         {
             var id = parse.GetValue(clientId)!;
             var removed = await services.GetRequiredService<ClientAdministration>().RemoveAsync(id, ct);

@@ -86,7 +86,9 @@ public sealed class IntrospectionClient(
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException)
         {
-            throw new ServerlessAuthUnavailableException($"Introspection failed: {ex.Message}", ex);
+            // Our words in the answer, not the HTTP stack's or the parser's.
+            throw new ServerlessAuthUnavailableException(
+                ex is JsonException ? "Introspection failed: the answer is not JSON." : "Introspection failed: the connection failed.", ex);
         }
     }
 }

@@ -16,21 +16,21 @@ internal sealed class IssuerDocumentRetriever(HttpClient client, bool requireHtt
     {
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (requireHttps && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new InvalidOperationException($"'{address}' is not an https URL");
+            throw new IssuerDocumentException($"'{address}' is not an https URL");
         }
 
         using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancel);
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode}", null, response.StatusCode);
+            throw new IssuerDocumentException($"GET {uri} answered {(int)response.StatusCode}");
         }
 
         if (response.Content.Headers.ContentLength > MaxDocumentBytes)
         {
-            throw new InvalidOperationException($"GET {uri} answered more than {MaxDocumentBytes / 1024} KiB");
+            throw new IssuerDocumentException($"GET {uri} answered more than {MaxDocumentBytes / 1024} KiB");
         }
 
         var body = await response.Content.ReadAsStringAsync(cancel);
-        return body.Length <= MaxDocumentBytes ? body : throw new InvalidOperationException($"GET {uri} answered more than {MaxDocumentBytes / 1024} KiB");
+        return body.Length <= MaxDocumentBytes ? body : throw new IssuerDocumentException($"GET {uri} answered more than {MaxDocumentBytes / 1024} KiB");
     }
 }

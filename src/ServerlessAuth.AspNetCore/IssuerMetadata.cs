@@ -147,7 +147,14 @@ public sealed partial class IssuerMetadata(
         }
         catch (Exception ex)
         {
-            var reason = ex is OperationCanceledException ? $"no answer within {settings.HttpTimeout.TotalSeconds:0.#} s" : ex.Message;
+            // The reason goes out in 503 answers: ours only, never the text of IdentityModel or the HTTP stack.
+            var reason = ex switch
+            {
+                OperationCanceledException => $"no answer within {settings.HttpTimeout.TotalSeconds:0.#} s",
+                IssuerDocumentException => ex.Message,
+                HttpRequestException => "the connection failed",
+                _ => "the answer is not a valid discovery document or JWKS",
+            };
             _lastFailure = new ServerlessAuthUnavailableException($"The issuer's discovery document at {settings.DiscoveryAddress} could not be read: {reason}", ex);
             // Keep the last good document, and try again after the retry delay rather than a whole interval later.
             Volatile.Write(ref _failedAt, started.UtcTicks);
@@ -156,7 +163,7 @@ public sealed partial class IssuerMetadata(
                 Volatile.Write(ref _loadedAt, (started - settings.KeyRefreshInterval + RetryDelay).UtcTicks);
             }
 
-            LogLoadFailed(logger, settings.DiscoveryAddress.AbsoluteUri, ex.GetType().Name, reason);
+            LogLoadFailed(logger, settings.DiscoveryAddress.AbsoluteUri, ex.GetType().Name, ex.Message);
         }
     }
 
@@ -168,7 +175,7 @@ public sealed partial class IssuerMetadata(
     {
         if (!string.Equals(configuration.Issuer, settings.Issuer, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"the document names the issuer '{configuration.Issuer}', not '{settings.Issuer}'");
+            throw new IssuerDocumentException($"the document names the issuer '{configuration.Issuer}', not '{settings.Issuer}'");
         }
 
         var keys = configuration.SigningKeys.Where(IsEs256Key).ToList();
@@ -198,12 +205,12 @@ public sealed partial class IssuerMetadata(
             : configuration.AdditionalData.TryGetValue(member, out var raw) ? AsString(raw) : null;
         if (value is null || !Uri.TryCreate(value, UriKind.Absolute, out var uri))
         {
-            throw new InvalidOperationException($"the document has no '{member}'");
+            throw new IssuerDocumentException($"the document has no '{member}'");
         }
 
         if (!value.StartsWith(issuer + "/", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"'{member}' ({value}) is not under the issuer");
+            throw new IssuerDocumentException($"'{member}' ({value}) is not under the issuer");
         }
 
         return uri;
@@ -222,7 +229,7 @@ public sealed partial class IssuerMetadata(
         } : null;
         if (seconds is not > 0 || seconds > TimeSpan.FromHours(24).TotalSeconds)
         {
-            throw new InvalidOperationException($"the document has no valid '{member}' (set ServerlessAuth:AccessTokenLifetime to the issuer's Auth:AccessTokenLifetime instead)");
+            throw new IssuerDocumentException($"the document has no valid '{member}' (set ServerlessAuth:AccessTokenLifetime to the issuer's Auth:AccessTokenLifetime instead)");
         }
 
         return TimeSpan.FromSeconds(seconds.Value);

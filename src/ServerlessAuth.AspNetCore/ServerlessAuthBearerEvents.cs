@@ -82,13 +82,22 @@ public static class ServerlessAuthBearerEvents
             }
         }
 
-        if (context.Result is null && context.Exception is not SecurityTokenException)
+        // Only a standing that cannot be proven (stale revocation state, issuer keys unreadable: both raised as
+        // ServerlessAuthUnavailableException) is a 503. Anything else the token handler threw is about the token:
+        // a malformed one is an ArgumentException (IDX14100), not a SecurityTokenException, and is as invalid as
+        // a forged or expired one. The answer's text is ours, never the library's message.
+        if (context.Result is null)
         {
             context.Fail(context.Exception is ServerlessAuthUnavailableException
                 ? context.Exception
-                : new ServerlessAuthUnavailableException("The token could not be checked: " + context.Exception.Message, context.Exception));
+                : new TokenRefusedException(Refusal(context.Exception)));
         }
     }
+
+    private static string Refusal(Exception exception) =>
+        exception is AggregateException { InnerExceptions.Count: > 0 } all
+            ? Refusal(all.InnerExceptions[0])
+            : Tokens.AccessTokenValidator.Describe(exception).Error;
 
     private static string? BearerToken(HttpRequest request) =>
         request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)

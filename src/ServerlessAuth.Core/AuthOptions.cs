@@ -21,7 +21,10 @@ public sealed class AuthOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:30", "01:00:00", ErrorMessage = "Auth:AccessTokenLifetime must be between 30 seconds and 1 hour.")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Tolerated clock difference between instances when checking exp and nbf.</summary>
+    /// <summary>
+    /// Tolerated clock difference between instances: when checking exp and nbf, in the feed's re-read
+    /// overlap, and as the allowance of cutoffs (<see cref="Sessions.SessionValidity.EndedByCutoff"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Auth:ClockSkew must be between 0 and 5 minutes.")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -35,10 +38,15 @@ public sealed class AuthOptions : IValidatableObject
 
     /// <summary>
     /// How long after a refresh token was rotated a retry with the spent token still gets the same successor
-    /// instead of counting as reuse (which ends the session).
+    /// instead of counting as reuse (which ends the session). Measured on the storage service's clock, from the
+    /// rotation's write. 0 turns it off; otherwise it must cover a client's retry after a 503: the storage
+    /// timeout that caused it, the <see cref="UnavailableRetryAfter"/> it asked for, and a margin.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Auth:RefreshReuseGraceWindow must be between 0 and 1 minute.")]
-    public TimeSpan RefreshReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Auth:RefreshReuseGraceWindow must be between 0 and 5 minutes.")]
+    public TimeSpan RefreshReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>Retry-After</c> of every 503 answer (storage or keys unreachable).</summary>
+    public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>Consecutive failed logins for one username before it is locked.</summary>
     [Range(1, 100, ErrorMessage = "Auth:LockoutThreshold must be between 1 and 100.")]
@@ -68,6 +76,14 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>PBKDF2-HMAC-SHA512 iterations (OWASP Password Storage: at least 210,000).</summary>
     [Range(1_000, 10_000_000, ErrorMessage = "Auth:PasswordHashIterations must be between 1,000 and 10,000,000.")]
     public int PasswordHashIterations { get; set; } = 210_000;
+
+    /// <summary>Password hashes that may run at once on one instance; 0: one less than the cores, at least one.</summary>
+    [Range(0, 256, ErrorMessage = "Auth:PasswordHashConcurrency must be between 0 (one less than the cores) and 256.")]
+    public int PasswordHashConcurrency { get; set; }
+
+    /// <summary>How long a login waits for a hashing permit before it is answered 503 busy; 0: not at all.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Auth:PasswordHashQueueTimeout must be between 0 and 1 minute.")]
+    public TimeSpan PasswordHashQueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -22,6 +22,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, RefreshGraceValidation>();
         services.AddOptions<SigningKeyOptions>().Bind(configuration.GetSection(SigningKeyOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RevocationOptions>().Bind(configuration.GetSection(RevocationOptions.SectionName))
@@ -35,6 +36,7 @@ public static class CoreServiceCollectionExtensions
             CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
             IterationCount = sp.GetRequiredService<IOptions<AuthOptions>>().Value.PasswordHashIterations,
         })));
+        services.AddSingleton<PasswordHashGate>();
         services.AddSingleton<PasswordAuthenticator>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SessionService>();
@@ -59,10 +61,37 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The background poll that keeps this instance's revocation replica current (serving hosts only, not the admin CLI).</summary>
+    /// <summary>
+    /// The background poll that keeps this instance's revocation replica current, and the replica's
+    /// share of this instance's own publishes (<see cref="LocallyAppliedRevocationFeed"/>). Serving hosts
+    /// only, not the admin CLI; after the storage layer has added the feed.
+    /// </summary>
     public static IServiceCollection AddRevocationFeedFollower(this IServiceCollection services)
     {
         services.AddHostedService(sp => sp.GetRequiredService<RevocationFeedFollower>());
+
+        // Wraps the feed the storage layer has added; a composition without one has nothing to wrap.
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IRevocationFeed) && !d.IsKeyedService) is not { } stored)
+        {
+            return services;
+        }
+
+        Func<IServiceProvider, IRevocationFeed> create = stored switch
+        {
+            { ImplementationInstance: IRevocationFeed instance } => _ => instance,
+            { ImplementationFactory: { } factory } => sp => (IRevocationFeed)factory(sp),
+            _ => sp => (IRevocationFeed)ActivatorUtilities.CreateInstance(sp, stored.ImplementationType!),
+        };
+        services.Remove(stored);
+        services.AddSingleton<IRevocationFeed>(sp => new LocallyAppliedRevocationFeed(
+            create(sp), sp.GetRequiredService<RevocationReplica>(), sp.GetRequiredService<ISigningKeyRefresh>()));
+        return services;
+    }
+
+    /// <summary>The decoy hash made at start-up, before the first login (serving hosts only, not the admin CLI).</summary>
+    public static IServiceCollection AddDecoyHashWarmUp(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => new DecoyHashWarmUp(sp.GetRequiredService<PasswordAuthenticator>()));
         return services;
     }
 }

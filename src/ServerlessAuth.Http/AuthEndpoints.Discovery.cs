@@ -14,10 +14,15 @@ public static partial class AuthEndpoints
     public const string DiscoveryPath = "/.well-known/openid-configuration";
     public const string JwksPath = "/.well-known/jwks.json";
 
-    /// <summary><c>GET /api/auth/.well-known/openid-configuration</c>: built from settings only, never from the request's Host.</summary>
+    /// <summary>
+    /// <c>GET /api/auth/.well-known/openid-configuration</c>: built from settings and the key ring, never from the
+    /// request's Host. The algorithms are those of the versions that validate now, the signing one first: after a
+    /// rotation to another algorithm both are named, whatever <c>SigningKeys:Algorithm</c> says where the host runs.
+    /// </summary>
     public static Task<IResult> DiscoveryAsync(HttpContext context) =>
-        HandleAsync(context, HttpMethods.Get, (services, _) =>
+        HandleAsync(context, HttpMethods.Get, async (services, ct) =>
         {
+            var ring = await services.GetRequiredService<ISigningKeyProvider>().GetAsync(ct);
             var auth = services.GetRequiredService<IOptions<AuthOptions>>().Value;
             var keys = services.GetRequiredService<IOptions<SigningKeyOptions>>().Value;
             var issuer = auth.Issuer;
@@ -31,12 +36,12 @@ public static partial class AuthEndpoints
                 TokenEndpointAuthMethods: ["none"],
                 RevocationEndpointAuthMethods: ["none"],
                 IntrospectionEndpointAuthMethods: ["client_secret_basic"],
-                AccessTokenSigningAlgorithms: [keys.Algorithm],
+                AccessTokenSigningAlgorithms: [ring.CurrentAlgorithm, .. ring.Algorithms.Where(a => a != ring.CurrentAlgorithm)],
                 AccessTokenLifetimeSeconds: (long)auth.AccessTokenLifetime.TotalSeconds,
                 ResponseTypes: [],
                 SubjectTypes: ["public"]);
             Cacheable(context, keys);
-            return Task.FromResult<IResult>(TypedResults.Ok(document));
+            return TypedResults.Ok(document);
         });
 
     /// <summary>

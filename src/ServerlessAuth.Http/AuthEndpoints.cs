@@ -236,7 +236,7 @@ public static partial class AuthEndpoints
                 AuditKind.Logout, Actor(context), outcome.UserId, "ok", $"scope={scope} sessions_ended={outcome.SessionsEnded}", ct);
 
             return input.IsForm
-                ? SeeOther(context, AuthPages.SignInPath)
+                ? SeeOther(context, AuthPages.AfterLogout(input.Scope))
                 : TypedResults.Ok(new LogoutResponse(
                     scope, outcome.SessionsEnded, outcome.RevokedTokenId is not null, outcome.AllTokensRevoked));
         });
@@ -291,7 +291,7 @@ public static partial class AuthEndpoints
     /// <summary>
     /// The shared frame: security headers, CORS, method check, cross-site refusal for POSTs, and
     /// fail-closed handling: storage or key trouble becomes 503 with Retry-After, never a 500 and
-    /// never an accepted credential.
+    /// never an accepted credential; a saturated password-hashing gate is a 503 of its own (<c>busy</c>).
     /// </summary>
     private static async Task<IResult> HandleAsync(HttpContext context, string method, Func<IServiceProvider, CancellationToken, Task<IResult>> handle)
     {
@@ -322,6 +322,11 @@ public static partial class AuthEndpoints
         try
         {
             return await handle(services, context.RequestAborted);
+        }
+        catch (PasswordHashingBusyException busy)
+        {
+            services.GetRequiredService<AuthMetrics>().Unavailable("busy");
+            return Problems.Busy(context, busy.RetryAfter);
         }
         catch (Exception ex) when (ex is StorageUnavailableException or SigningKeysUnavailableException)
         {

@@ -16,8 +16,10 @@ public static class HttpServiceCollectionExtensions
     {
         // Serving hosts follow the revocation feed; the admin CLI does not.
         services.AddRevocationFeedFollower();
+        services.AddDecoyHashWarmUp();
         services.AddProblemDetails();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddOptions<PagesOptions>().BindConfiguration(PagesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Checks run concurrently; each is cut off at one storage timeout, so /health answers within it.
         services.AddHealthChecks();

@@ -64,6 +64,16 @@ public static class Problems
         return Problem(StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable", detail);
     }
 
+    /// <summary>
+    /// Every password-hashing permit stayed taken for the queue timeout: the instance is saturated, storage is
+    /// fine. A code of its own so clients and dashboards do not read it as a storage outage.
+    /// </summary>
+    public static IResult Busy(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "busy", "Server busy", "Too many logins at once; nothing was checked. Retry shortly.");
+    }
+
     public static IResult InvalidToken(HttpContext context, string description)
     {
         // RFC 6750 3: the quoted string may not contain '"' or '\'; our descriptions never do.

@@ -3,7 +3,8 @@ namespace ServerlessAuth.Http;
 /// <summary>Where a form login may send the browser: local paths only, so it cannot be an open redirect.</summary>
 public static class ReturnUrls
 {
-    public const string Default = "/";
+    /// <summary>The account page: without a returnUrl a sign-in lands somewhere that exists, not on a 404 at "/".</summary>
+    public const string Default = AuthPages.AccountPath;
 
     public static bool IsLocal(string? url) =>
         url is { Length: > 0 and <= 2048 }

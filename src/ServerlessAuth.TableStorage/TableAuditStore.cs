@@ -28,7 +28,8 @@ public sealed class TableAuditStore(AuthTables tables) : IAuditStore
             ["Outcome"] = auditEvent.Outcome,
             ["Detail"] = auditEvent.Detail,
         };
-        return TableCall.RunAsync(tables, ct => tables.Audit.AddEntityAsync(entity, ct), cancellationToken);
+        // The row key ends in 72 random bits: a 409 on a retried insert is this event's own first attempt.
+        return TableCall.InsertAsync(tables, tables.Audit, entity, isOwnWrite: null, cancellationToken);
     }
 
     public Task<IReadOnlyList<AuditEvent>> ListSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)

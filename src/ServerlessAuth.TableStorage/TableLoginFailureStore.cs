@@ -37,9 +37,19 @@ public sealed class TableLoginFailureStore(AuthTables tables) : ILoginFailureSto
                 };
                 try
                 {
-                    await TableCall.RunAsync(tables, ct => current is null
-                        ? tables.LoginFailures.AddEntityAsync(entity, ct)
-                        : tables.LoginFailures.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, ct), cancellationToken);
+                    if (current is null)
+                    {
+                        // A retried insert that finds this very count (to the tick of the failure) found its own first attempt.
+                        await TableCall.InsertAsync(tables, tables.LoginFailures, entity,
+                            stored => stored.Count == entity.Count && stored.LockedUntil == entity.LockedUntil && stored.LastFailureAt == entity.LastFailureAt,
+                            cancellationToken);
+                    }
+                    else
+                    {
+                        await TableCall.RunAsync(tables,
+                            ct => tables.LoginFailures.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, ct), cancellationToken);
+                    }
+
                     return next;
                 }
                 catch (StorageUnavailableException ex) when (ex.InnerException is RequestFailedException { Status: 409 or 412 } && attempt < MaxAttempts)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using ServerlessAuth.Sessions;
@@ -7,13 +8,15 @@ namespace ServerlessAuth.TableStorage;
 /// <summary><c>Sessions</c>: PK = user id, RK = session id. A user's sessions are one partition, so "all of them" is a partition query, not a scan.</summary>
 public sealed class TableSessionStore(AuthTables tables) : ISessionStore
 {
+    /// <summary>A retried insert that finds a row with this session's secret hash found its own first attempt.</summary>
     public Task CreateAsync(Session session, CancellationToken cancellationToken) =>
-        TableCall.RunAsync(tables, ct => tables.Sessions.AddEntityAsync(SessionEntity.FromModel(session), ct), cancellationToken);
+        TableCall.InsertAsync(tables, tables.Sessions, SessionEntity.FromModel(session),
+            stored => CryptographicOperations.FixedTimeEquals(stored.SecretHash, session.SecretHash), cancellationToken);
 
     public async Task<Session?> FindAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
-        var row = await TableCall.PointReadAsync<SessionEntity>(tables, tables.Sessions, userId, sessionId, null, cancellationToken);
-        return row?.ToModel();
+        var (row, answeredAt) = await TableCall.TimedPointReadAsync<SessionEntity>(tables, tables.Sessions, userId, sessionId, null, cancellationToken);
+        return row?.ToModel(answeredAt);
     }
 
     public async Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
@@ -68,6 +71,36 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             return list;
         }, cancellationToken);
 
+    /// <summary>
+    /// Not a partition query: the service filters every row of the table. Each page gets its own
+    /// operation timeout, so a large table is read in as many round trips as it needs.
+    /// </summary>
+    public async Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"CreatedAt ge {since}");
+        var list = new List<Session>();
+        string? continuation = null;
+        do
+        {
+            var page = await TableCall.RunAsync(tables, async ct =>
+            {
+                await foreach (var one in tables.Sessions.QueryAsync<SessionEntity>(filter, ScanPageSize, cancellationToken: ct).AsPages(continuation, ScanPageSize))
+                {
+                    return one;
+                }
+
+                return null;
+            }, cancellationToken);
+            list.AddRange(page?.Values.Select(e => e.ToModel()) ?? []);
+            continuation = page?.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        return list;
+    }
+
+    private const int ScanPageSize = 1000;
+
     internal sealed class SessionEntity : ITableEntity
     {
         public string PartitionKey { get; set; } = "";
@@ -83,10 +116,16 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
         /// <summary><c>cookie</c> (also when absent: rows written before refresh tokens) or <c>refresh_token</c>.</summary>
         public string? Kind { get; set; }
         public byte[]? PreviousSecretHash { get; set; }
+
+        /// <summary>
+        /// <see cref="Session.ChainKey"/>. The column keeps the name from when each rotation drew a new key: such a
+        /// row's key links its last two secrets, and it simply stays the key from then on.
+        /// </summary>
         public byte[]? RotationKey { get; set; }
         public DateTimeOffset? RotatedAt { get; set; }
 
-        public Session ToModel() => new()
+        /// <param name="answeredAt">When the read was answered, by the storage service's clock (whole seconds), if known.</param>
+        public Session ToModel(DateTimeOffset? answeredAt = null) => new()
         {
             UserId = PartitionKey,
             Id = RowKey,
@@ -97,8 +136,9 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             UserAgent = UserAgent,
             Kind = SessionKindNames.Parse(Kind),
             PreviousSecretHash = PreviousSecretHash,
-            RotationKey = RotationKey,
+            ChainKey = RotationKey,
             RotatedAt = RotatedAt,
+            SinceLastWrite = answeredAt is { } at && Timestamp is { } written ? TimeSpan.FromTicks(Math.Max(0, (at - written).Ticks)) : null,
             Version = ETag.ToString(),
         };
 
@@ -113,7 +153,7 @@ public sealed class TableSessionStore(AuthTables tables) : ISessionStore
             UserAgent = session.UserAgent,
             Kind = SessionKindNames.Of(session.Kind),
             PreviousSecretHash = session.PreviousSecretHash,
-            RotationKey = session.RotationKey,
+            RotationKey = session.ChainKey,
             RotatedAt = session.RotatedAt,
         };
     }

@@ -48,6 +48,21 @@ public sealed class FunctionsCompositionTests
     }
 
     [Fact]
+    public void The_decoy_hash_is_made_at_start_up()
+    {
+        var fromHost = new Dictionary<string, string?>(AzureSettings)
+        {
+            ["Functions:Worker:HostEndpoint"] = "http://127.0.0.1:50051",
+            ["Functions:Worker:WorkerId"] = Guid.NewGuid().ToString(),
+            ["Functions:Worker:RequestId"] = Guid.NewGuid().ToString(),
+            ["Functions:Worker:GrpcMaxMessageLength"] = "2147483647",
+        };
+        using var host = FunctionsApp.Build(Environments.Production, fromHost);
+
+        Assert.Single(host.Services.GetServices<IHostedService>().OfType<ServerlessAuth.Users.DecoyHashWarmUp>());
+    }
+
+    [Fact]
     public void Every_function_class_can_be_created_from_the_container()
     {
         using var host = FunctionsApp.Build(Environments.Production, AzureSettings);

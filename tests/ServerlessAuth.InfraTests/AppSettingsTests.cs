@@ -46,6 +46,7 @@ public sealed class AppSettingsTests
     {
         "AZURE_CLIENT_ID", // DefaultAzureCredential: which user-assigned identity to use
         "AZURE_TOKEN_CREDENTIALS", // DefaultAzureCredential: which credentials of the chain to try
+        "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED", // not set; docs/deploy.md says when to add it (azure-functions-dotnet-worker#3335)
     };
 
     /// <summary>Prefixes of platform settings that may appear.</summary>

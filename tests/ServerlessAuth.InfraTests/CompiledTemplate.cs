@@ -89,6 +89,81 @@ internal sealed class TemplateScope
             : null;
     }
 
+    /// <summary>
+    /// Evaluates a condition-like expression (and, or, not, empty, equals over parameters, variables and string or
+    /// bool literals) as it would come out with the given values for main.bicep's parameters (others take their
+    /// defaults). Enough to decide the template's conditions offline; anything else throws.
+    /// </summary>
+    public object Evaluate(JsonNode? value, IReadOnlyDictionary<string, object> mainParameters)
+    {
+        if (value is JsonValue literal && literal.TryGetValue<bool>(out var flag))
+        {
+            return flag;
+        }
+
+        var text = value?.GetValue<string>() ?? throw new InvalidOperationException("Nothing to evaluate.");
+        if (!IsExpression(text))
+        {
+            return text;
+        }
+
+        var position = 0;
+        var result = EvaluateCall(text[1..^1], ref position, mainParameters);
+        return position == text.Length - 2 ? result : throw new InvalidOperationException($"Cannot evaluate {text}.");
+    }
+
+    private object EvaluateCall(string expression, ref int position, IReadOnlyDictionary<string, object> mainParameters)
+    {
+        if (expression[position] == '\'')
+        {
+            var end = expression.IndexOf('\'', position + 1);
+            var literal = expression[(position + 1)..end];
+            position = end + 1;
+            return literal;
+        }
+
+        var open = expression.IndexOf('(', position);
+        var name = expression[position..open];
+        position = open + 1;
+        var arguments = new List<object>();
+        while (expression[position] != ')')
+        {
+            arguments.Add(EvaluateCall(expression, ref position, mainParameters));
+            while (expression[position] is ',' or ' ')
+            {
+                position++;
+            }
+        }
+
+        position++;
+        return name switch
+        {
+            "and" => arguments.All(a => (bool)a),
+            "or" => arguments.Any(a => (bool)a),
+            "not" => !(bool)arguments.Single(),
+            "empty" => ((string)arguments.Single()).Length == 0,
+            "equals" => Equals(arguments[0], arguments[1]),
+            "parameters" => ParameterValue((string)arguments.Single(), mainParameters),
+            "variables" => Evaluate(Template["variables"]![(string)arguments.Single()], mainParameters),
+            _ => throw new InvalidOperationException($"Cannot evaluate the function {name}."),
+        };
+    }
+
+    private object ParameterValue(string name, IReadOnlyDictionary<string, object> mainParameters)
+    {
+        if (Deployment?["properties"]?["parameters"]?[name] is JsonObject passed && Parent is not null)
+        {
+            return Parent.Evaluate(passed["value"], mainParameters);
+        }
+
+        if (Parent is null && mainParameters.TryGetValue(name, out var given))
+        {
+            return given;
+        }
+
+        return Evaluate(Template["parameters"]?[name]?["defaultValue"], mainParameters);
+    }
+
     public static bool IsExpression(string text) => text.StartsWith('[') && text.EndsWith(']') && !text.StartsWith("[[", StringComparison.Ordinal);
 
     private JsonNode? ResolveParameter(string name)

@@ -11,18 +11,30 @@ namespace ServerlessAuth.InfraTests;
 /// </summary>
 public sealed class SigningKeyScriptTests : IDisposable
 {
-    // Stand-in for az. STUB_MODE: a version count, "notfound", "forbidden", or "forbidden-once" (then 0).
+    // Stand-in for az. STUB_MODE: a version count, "notfound", "forbidden", or "forbidden-once" (then 0); the count
+    // comes as a JSON list when asked for JSON (the .ps1), as a number otherwise (the .sh's length(@) query).
     // STUB_PERMISSIONS: the caller's permission entries on the vault ("dataActions|notDataActions" lines), or
-    // "unreadable" when the permissions call fails.
+    // "unreadable" when the permissions call fails. STUB_SUBSCRIPTION: the subscription that holds the vault (az's
+    // current one is another, so the vault is found only with --subscription). STUB_ARM_SECRET: "exists" when
+    // Azure Resource Manager knows the secret.
     private const string FakeAz = """
         #!/bin/sh
         printf '%s\n' "$*" >> "$STUB_LOG"
         case "$1 $2 $3" in
-          "keyvault show "*) echo "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/$4" ;;
+          "keyvault show "*)
+            case " $* " in
+              *" --subscription $STUB_SUBSCRIPTION "*) echo "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/$4" ;;
+              *) echo "ERROR: (ResourceNotFound) The Resource 'Microsoft.KeyVault/vaults/$4' was not found in the current subscription." >&2; exit 3 ;;
+            esac ;;
           "rest --method get")
+            case "$5" in
+              */secrets/*)
+                if [ "${STUB_ARM_SECRET:-}" = "exists" ]; then exit 0; fi
+                echo "ERROR: (ResourceNotFound) The Resource 'Microsoft.KeyVault/vaults/kv-test/secrets/x' was not found." >&2; exit 1 ;;
+            esac
             if [ "$STUB_PERMISSIONS" = "unreadable" ]; then echo "ERROR: (AuthorizationFailed) no read" >&2; exit 1; fi
             printf '%s\n' "$STUB_PERMISSIONS" ;;
-          "account show --query") printf 'user\nsomeone@example.test\n' ;;
+          "account show "*) printf 'user\nsomeone@example.test\n' ;;
           "keyvault secret list-versions")
             case "$STUB_MODE" in
               notfound) echo "ERROR: (SecretNotFound) A secret with (name/id) x was not found in this key vault." >&2; exit 1 ;;
@@ -32,8 +44,20 @@ public sealed class SigningKeyScriptTests : IDisposable
                   touch "$STUB_DIR/refused"
                   echo "ERROR: (Forbidden) Caller is not authorized to perform action on resource." >&2; exit 1
                 fi
-                echo 0 ;;
-              *) echo "$STUB_MODE" ;;
+                count=0 ;;
+              *) count="$STUB_MODE" ;;
+            esac
+            case " $* " in
+              *" --output json "*)
+                printf '['
+                i=0
+                while [ "$i" -lt "$count" ]; do
+                  if [ "$i" -gt 0 ]; then printf ','; fi
+                  printf '{"id": "https://kv-test.vault.azure.net/secrets/jwt-test-key/v%s", "attributes": {"enabled": true}}' "$i"
+                  i=$((i + 1))
+                done
+                printf ']\n' ;;
+              *) echo "$count" ;;
             esac ;;
           "keyvault secret set")
             while [ $# -gt 0 ]; do
@@ -43,6 +67,9 @@ public sealed class SigningKeyScriptTests : IDisposable
           *) echo "unexpected az call: $*" >&2; exit 2 ;;
         esac
         """;
+
+    /// <summary>azd's subscription, which holds the vault; az's current subscription is another one.</summary>
+    private const string Subscription = "00000000-0000-0000-0000-0000000000aa";
 
     /// <summary>What Key Vault Secrets Officer gives (its only data action).</summary>
     private const string SecretsOfficer = "Microsoft.KeyVault/vaults/secrets/*|";
@@ -213,6 +240,61 @@ public sealed class SigningKeyScriptTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Shells))]
+    public void TellsTheDeployingIdentityToLeaveTheFirstKeyToTheOperator(string shell)
+    {
+        // A CI pipeline's identity: Contributor-like management rights, no data-plane role, no secret yet.
+        var result = RunScript(shell, "0", permissions: "|");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("operator creates the first key", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("00000000-0000-0000-0000-0000000000cc", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("azd hooks run postprovision", result.StandardError, StringComparison.Ordinal);
+        var arm = Assert.Single(AzCalls(), c => c.Contains("/secrets/", StringComparison.Ordinal));
+        Assert.Contains("/vaults/kv-test/secrets/jwt-test-key?api-version=", arm, StringComparison.Ordinal);
+        Assert.Empty(CreatedSecrets());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void SucceedsWithoutDataRightsOnceTheOperatorHasCreatedTheKey(string shell)
+    {
+        // The next pipeline run: the secret exists, which Resource Manager tells without any data-plane role.
+        var result = RunScript(shell, "0", permissions: "|", armSecret: "exists");
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("nothing to do", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(AzCalls(), c => c.StartsWith("keyvault secret", StringComparison.Ordinal));
+        Assert.Empty(CreatedSecrets());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void LooksForTheVaultInAzdsSubscription(string shell)
+    {
+        // az's current subscription does not hold the vault: without --subscription the check would be skipped
+        // ("going on without the check") and the script would retry for minutes instead of stopping at once.
+        var result = RunScript(shell, "0", permissions: "|");
+
+        Assert.DoesNotContain("without the check", result.StandardError, StringComparison.Ordinal);
+        var show = Assert.Single(AzCalls(), c => c.StartsWith("keyvault show", StringComparison.Ordinal));
+        Assert.Contains($"--subscription {Subscription}", show, StringComparison.Ordinal);
+        Assert.DoesNotContain(AzCalls(), c => c.StartsWith("keyvault secret list-versions", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void UsesAzsSubscriptionWhenAzdGivesNone(string shell)
+    {
+        var result = RunScript(shell, "1", subscription: null);
+
+        // The fake's vault is not in az's current subscription: the check is skipped, loudly, and the run goes on.
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("without the check", result.StandardError, StringComparison.Ordinal);
+        Assert.All(AzCalls(), c => Assert.DoesNotContain("--subscription", c, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
     public void ReadsThePermissionsOfTheVaultItIsAbout(string shell)
     {
         Assert.Equal(0, RunScript(shell, "1").ExitCode);
@@ -260,12 +342,23 @@ public sealed class SigningKeyScriptTests : IDisposable
         Assert.Empty(AzCalls());
     }
 
-    private ProcessResult RunScript(string shell, string mode, string permissions = SecretsOfficer, string? vaultName = "kv-test", string? algorithm = null) =>
+    private ProcessResult RunScript(
+        string shell,
+        string mode,
+        string permissions = SecretsOfficer,
+        string? vaultName = "kv-test",
+        string? algorithm = null,
+        string? armSecret = null,
+        string? subscription = Subscription) =>
         HookScripts.Run(shell, "create-signing-key", _directory, new Dictionary<string, string?>
         {
             ["PATH"] = _directory + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
             ["AZURE_KEY_VAULT_NAME"] = vaultName,
+            ["AZURE_SUBSCRIPTION_ID"] = subscription,
             ["AZURE_PRINCIPAL_ID"] = "00000000-0000-0000-0000-0000000000bb",
+            ["AZURE_OPERATOR_PRINCIPAL_ID"] = "00000000-0000-0000-0000-0000000000cc",
+            ["STUB_SUBSCRIPTION"] = Subscription,
+            ["STUB_ARM_SECRET"] = armSecret,
             ["SIGNING_KEY_SECRET_NAME"] = "jwt-test-key",
             ["SIGNING_KEY_ALGORITHM"] = algorithm,
             ["SIGNING_KEY_RETRY_ATTEMPTS"] = "3",

@@ -13,6 +13,8 @@ public sealed class TemplateTests
     private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string Deployer = "00000000-0000-0000-0000-0000000000bb";
+    private const string Operator = "00000000-0000-0000-0000-0000000000cc";
 
     [Fact]
     public void StorageAccountTakesOnlyEntraTokensOverTls12()
@@ -193,11 +195,94 @@ public sealed class TemplateTests
             new[] { KeyVaultSecretsUser, MonitoringMetricsPublisher, StorageBlobDataOwner, StorageTableDataContributor }.Order(),
             app.Select(a => a.Role).Order());
 
-        // The deploying principal's rights exist only when a principal id is given.
+        // The operator's rights exist only when an operator is given.
         var deployer = Assert.Single(byPrincipal, g => g.All(a => a.Conditional));
         Assert.Equal(
             new[] { KeyVaultSecretsOfficer, StorageTableDataContributor }.Order(),
             deployer.Select(a => a.Role).Order());
+    }
+
+    [Theory]
+    [InlineData("", "", "User", false)] // nobody named: no data-plane role for anyone
+    [InlineData("", Deployer, "ServicePrincipal", false)] // a pipeline deploys: its identity gets nothing
+    [InlineData(Operator, Deployer, "ServicePrincipal", true)] // ... and a separate operator group gets the roles
+    [InlineData(Deployer, Deployer, "ServicePrincipal", false)] // the pipeline named as operator still gets nothing
+    [InlineData(Deployer, Deployer, "User", true)] // a person deploying by hand may be the operator
+    public void OnlyTheOperatorGetsDataPlaneRolesAndNeverAPipelinesIdentity(string operatorId, string deployerId, string deployerType, bool granted)
+    {
+        var parameters = new Dictionary<string, object>
+        {
+            ["operatorPrincipalId"] = operatorId,
+            ["principalId"] = deployerId,
+            ["principalType"] = deployerType,
+        };
+
+        foreach (var (assignment, scope) in CompiledMain.ResourcesOfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var role = RoleId(assignment, scope);
+            var principal = assignment["properties"]!["principalId"]!.GetValue<string>();
+            var active = assignment["condition"] is null || (bool)scope.Evaluate(assignment["condition"], parameters);
+            if (role is KeyVaultSecretsOfficer || (role is StorageTableDataContributor && !principal.Contains("appPrincipalId", StringComparison.Ordinal)))
+            {
+                Assert.Equal(granted, active);
+                Assert.Equal("[parameters('operatorPrincipalId')]", principal);
+                Assert.Equal(operatorId, scope.Evaluate(JsonValue.Create(principal), parameters));
+            }
+
+            // The identity that deploys is never the principal of any assignment.
+            Assert.DoesNotContain("deployerPrincipalId", principal, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void TheVaultAndTheTablesAndBlobsSendTheirAuditLogsToTheWorkspace()
+    {
+        var settings = CompiledMain.ResourcesOfType("Microsoft.Insights/diagnosticSettings");
+        var byScope = settings.ToDictionary(s => Regex.Match(s.Resource["scope"]!.GetValue<string>(), @"resourceId\('([^']+)'").Groups[1].Value, s => s);
+        Assert.Equal(["Microsoft.KeyVault/vaults", "Microsoft.Storage/storageAccounts/blobServices", "Microsoft.Storage/storageAccounts/tableServices"], byScope.Keys.Order());
+
+        foreach (var (setting, scope) in settings)
+        {
+            // The workspace of the monitoring module, not some other destination.
+            var workspace = setting["properties"]!["workspaceId"]!.GetValue<string>();
+            Assert.Equal("[parameters('logAnalyticsWorkspaceId')]", workspace);
+            Assert.Contains("'monitoring'", scope.Deployment!["properties"]!["parameters"]!["logAnalyticsWorkspaceId"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains(".outputs.workspaceId.value", scope.Deployment!["properties"]!["parameters"]!["logAnalyticsWorkspaceId"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var (vault, vaultScope) = byScope["Microsoft.KeyVault/vaults"];
+        var vaultLogs = vaultScope.Resolve(vault["properties"]!["logs"]) as JsonArray;
+        Assert.Contains(vaultLogs!, l => l!["categoryGroup"]?.GetValue<string>() == "audit" && l["enabled"]!.GetValue<bool>());
+
+        foreach (var service in new[] { "Microsoft.Storage/storageAccounts/tableServices", "Microsoft.Storage/storageAccounts/blobServices" })
+        {
+            var (storage, storageScope) = byScope[service];
+            var logs = (storageScope.Resolve(storage["properties"]!["logs"]) as JsonArray)!
+                .Where(l => l!["enabled"]!.GetValue<bool>()).Select(l => l!["category"]!.GetValue<string>());
+            Assert.Equal(["StorageDelete", "StorageRead", "StorageWrite"], logs.Order());
+        }
+    }
+
+    [Theory]
+    [InlineData(null, true)] // the default is not dev: locked
+    [InlineData("prod", true)]
+    [InlineData("dev", false)]
+    public void TheStorageAccountAndTheVaultAreLockedAgainstDeletionUnlessTheEnvironmentIsDev(string? environmentType, bool locked)
+    {
+        var parameters = new Dictionary<string, object>();
+        if (environmentType is not null)
+        {
+            parameters["environmentType"] = environmentType;
+        }
+
+        var locks = CompiledMain.ResourcesOfType("Microsoft.Authorization/locks");
+        var lockedTypes = locks.Select(l => Regex.Match(l.Resource["scope"]!.GetValue<string>(), @"resourceId\('([^']+)'").Groups[1].Value);
+        Assert.Equal(["Microsoft.KeyVault/vaults", "Microsoft.Storage/storageAccounts"], lockedTypes.Order());
+        foreach (var (resource, scope) in locks)
+        {
+            Assert.Equal("CanNotDelete", resource["properties"]!["level"]!.GetValue<string>());
+            Assert.Equal(locked, (bool)scope.Evaluate(resource["condition"], parameters));
+        }
     }
 
     [Fact]
@@ -231,6 +316,12 @@ public sealed class TemplateTests
         var allowed = CompiledMain.Root.Template["parameters"]!["principalType"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>());
         Assert.Contains("User", allowed);
         Assert.Contains("ServicePrincipal", allowed);
+
+        // The operator and the kind of environment come from the azd environment too; unset, nobody gets data-plane
+        // roles and the data is locked.
+        Assert.Equal("${AZURE_OPERATOR_PRINCIPAL_ID}", parameters["operatorPrincipalId"]?["value"]?.GetValue<string>());
+        Assert.Equal("${AZURE_OPERATOR_PRINCIPAL_TYPE=Group}", parameters["operatorPrincipalType"]?["value"]?.GetValue<string>());
+        Assert.Equal("${AZURE_ENVIRONMENT_TYPE=prod}", parameters["environmentType"]?["value"]?.GetValue<string>());
 
         // Every parameter in the file exists in main.bicep.
         var declared = CompiledMain.Root.Template["parameters"]!.AsObject();

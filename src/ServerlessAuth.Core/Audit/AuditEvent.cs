@@ -20,6 +20,7 @@ public enum AuditKind
     EveryoneLoggedOut = 15,
     ClientAdded = 16,
     ClientRemoved = 17,
+    KeyEnabled = 18,
 }
 
 /// <summary>Who made the request: the client's address and user agent (the admin CLI has neither address nor browser).</summary>
@@ -63,6 +64,7 @@ public sealed record AuditEvent(
         AuditKind.EveryoneLoggedOut => "everyone_logged_out",
         AuditKind.ClientAdded => "client_added",
         AuditKind.ClientRemoved => "client_removed",
+        AuditKind.KeyEnabled => "key_enabled",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

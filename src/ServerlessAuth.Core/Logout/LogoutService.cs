@@ -86,9 +86,16 @@ public sealed class LogoutService(
         else if (await FindAuthenticatedUserAsync(presented, token, cancellationToken) is { } userId)
         {
             allRevoked = scope == LogoutScope.Global;
-            ended += allRevoked
-                ? await sessions.EndEverythingOfUserAsync(userId, cancellationToken)
-                : await sessions.EndAllAsync(userId, session?.Id ?? token?.SessionId, cancellationToken);
+            if (allRevoked)
+            {
+                // One broadcast for the sessions, the cutoff and the token, then the rows.
+                ended += await sessions.EndEverythingOfUserAsync(userId, tokenEvent, cancellationToken);
+                tokenEvent = [];
+            }
+            else
+            {
+                ended += await sessions.EndAllAsync(userId, session?.Id ?? token?.SessionId, cancellationToken);
+            }
         }
 
         var whose = session?.UserId ?? token?.Subject;

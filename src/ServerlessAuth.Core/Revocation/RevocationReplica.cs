@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using ServerlessAuth.Sessions;
 using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.Revocation;
@@ -9,7 +10,11 @@ public enum ReplicaAnswer
     Accept,
     Refuse,
 
-    /// <summary>A cutoff falls in the same second as the token's <c>auth_time</c>: only the tables can tell.</summary>
+    /// <summary>
+    /// Not returned any more: cutoffs carry a skew allowance (<see cref="SessionValidity.EndedByCutoff"/>), so
+    /// there is no same-second case left for the tables to decide. Kept while the ServerlessAuth.AspNetCore
+    /// handler still maps it to introspection.
+    /// </summary>
     AskStorage,
 
     /// <summary>The replica cannot prove it is current: refuse with 503.</summary>
@@ -18,8 +23,9 @@ public enum ReplicaAnswer
 
 /// <summary>
 /// This instance's in-memory copy of the revocation state of the last <see cref="RevocationWindow.Retention"/>,
-/// fed by <see cref="RevocationFeedFollower"/>. Lookups take no lock and allocate nothing; only the
-/// follower writes.
+/// fed by <see cref="RevocationFeedFollower"/>, and by this instance's own publishes
+/// (<see cref="ApplyPublished"/>) so that what it revokes is refused here before the request that
+/// revoked it is answered. Lookups take no lock and allocate nothing; writers may run concurrently.
 /// </summary>
 public sealed class RevocationReplica(RevocationWindow window, IOptions<RevocationOptions> options, IOptions<AuthOptions> auth, TimeProvider time)
 {
@@ -32,8 +38,9 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
     private readonly ConcurrentDictionary<(string Subject, string SessionId), long> _endedSessions = new();
     private readonly ConcurrentDictionary<string, (long Cutoff, long KeepUntil)> _userCutoffs = new(StringComparer.Ordinal);
 
-    // Event ids applied, with their publish ticks: the follower's alone, for de-duplicating re-reads.
-    private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    // Event ids applied, with their publish ticks, for de-duplicating re-reads (of the follower's own
+    // earlier polls, or of this instance's own publishes).
+    private readonly ConcurrentDictionary<string, long> _applied = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _serviceCutoff = long.MinValue;
     private long _currentAsOf = long.MinValue;
@@ -106,21 +113,14 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
             cutoff = user.Cutoff;
         }
 
-        if (cutoff == long.MinValue)
-        {
-            return ReplicaAnswer.Accept;
-        }
-
-        // auth_time has whole seconds: a session begun in the cutoff's own second may be either side of it.
-        var cutoffSecond = new DateTimeOffset(cutoff, TimeSpan.Zero).ToUnixTimeSeconds();
-        var sessionSecond = claims.AuthTime.ToUnixTimeSeconds();
-        if (sessionSecond < cutoffSecond)
+        // A backstop with a skew allowance: the sessions it spares were ended by their own events.
+        if (cutoff != long.MinValue && SessionValidity.EndedByCutoff(claims.AuthTime, new DateTimeOffset(cutoff, TimeSpan.Zero), auth.Value.ClockSkew))
         {
             refusal = SessionEnded;
             return ReplicaAnswer.Refuse;
         }
 
-        return sessionSecond == cutoffSecond ? ReplicaAnswer.AskStorage : ReplicaAnswer.Accept;
+        return ReplicaAnswer.Accept;
     }
 
     /// <summary>
@@ -129,6 +129,23 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
     /// </summary>
     /// <returns>Whether a new signing-key event was among them.</returns>
     public bool Apply(IEnumerable<RevocationEvent> events, DateTimeOffset pollStartedAt)
+    {
+        var keysChanged = ApplyEach(events);
+        Prune(pollStartedAt);
+        Volatile.Write(ref _currentAsOf, pollStartedAt.UtcTicks);
+        _firstSync.TrySetResult();
+        return keysChanged;
+    }
+
+    /// <summary>
+    /// Applies events this instance has just published, so they are refused here at once (read your
+    /// writes); a later poll that reads them again skips them. Says nothing about the rest of the feed,
+    /// so the replica is not marked current: only a completed poll does that.
+    /// </summary>
+    /// <returns>Whether a new signing-key event was among them.</returns>
+    public bool ApplyPublished(IEnumerable<RevocationEvent> events) => ApplyEach(events);
+
+    private bool ApplyEach(IEnumerable<RevocationEvent> events)
     {
         var keysChanged = false;
         var retention = window.Retention;
@@ -154,11 +171,7 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
                     break;
                 case RevocationEventKind.ServiceCutoff when e.Instant is { } instant:
                     // Kept for good: one value, and refusing sessions begun before it is always right.
-                    if (instant.UtcTicks > _serviceCutoff)
-                    {
-                        Volatile.Write(ref _serviceCutoff, instant.UtcTicks);
-                    }
-
+                    RaiseServiceCutoff(instant.UtcTicks);
                     break;
                 case RevocationEventKind.SigningKeysChanged:
                     keysChanged = true;
@@ -166,10 +179,23 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
             }
         }
 
-        Prune(pollStartedAt);
-        Volatile.Write(ref _currentAsOf, pollStartedAt.UtcTicks);
-        _firstSync.TrySetResult();
         return keysChanged;
+    }
+
+    /// <summary>Keeps the latest cutoff when two writers race (a poll and a local publish).</summary>
+    private void RaiseServiceCutoff(long ticks)
+    {
+        var current = Volatile.Read(ref _serviceCutoff);
+        while (ticks > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _serviceCutoff, ticks, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 
     private void Prune(DateTimeOffset now)
@@ -191,7 +217,7 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
         {
             if (published < forgetBefore)
             {
-                _applied.Remove(id);
+                _applied.TryRemove(new KeyValuePair<string, long>(id, published));
             }
         }
 

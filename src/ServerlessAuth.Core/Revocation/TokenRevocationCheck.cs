@@ -9,8 +9,8 @@ namespace ServerlessAuth.Revocation;
 /// <summary>
 /// The one revocation check for a signature-valid token. In <see cref="RevocationMode.Replica"/> mode
 /// it asks this instance's replica of the feed (no storage call), and fails closed when the replica
-/// cannot prove it is current. In <see cref="RevocationMode.Strict"/> mode, and for the rare token the
-/// replica cannot decide, it reads four rows in parallel (denylist, session, user, service cutoff).
+/// cannot prove it is current. In <see cref="RevocationMode.Strict"/> mode it reads four rows in
+/// parallel (denylist, session, user, service cutoff).
 /// </summary>
 public sealed class TokenRevocationCheck(
     IRevokedTokenStore revokedTokens,
@@ -35,7 +35,6 @@ public sealed class TokenRevocationCheck(
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
-            ReplicaAnswer.AskStorage => await FindRefusalInTablesAsync(claims, cancellationToken),
             _ => throw new StorageUnavailableException(replica.DescribeStaleness("the feed")),
         };
     }
@@ -54,15 +53,15 @@ public sealed class TokenRevocationCheck(
             return RevocationReplica.TokenRevoked;
         }
 
-        // iat has whole seconds: compare with the cutoff's second, or a token issued just after a global
-        // logout, in the same second, would look older than it. Tokens of sessions from before the cutoff
-        // are refused by the session rule below, at full precision.
+        // The user's cutoff and iat come from two instances' clocks: the same skew allowance as for a
+        // session's start. Tokens issued within it were ended with their sessions (events and rows).
         var user = await userTask;
-        if (user?.TokensValidAfter is { } after && claims.IssuedAt.ToUnixTimeSeconds() < after.ToUnixTimeSeconds())
+        var skew = options.Value.ClockSkew;
+        if (user?.TokensValidAfter is { } after && SessionValidity.EndedByCutoff(claims.IssuedAt, after, skew))
         {
             return RevocationReplica.TokenRevoked;
         }
 
-        return SessionValidity.FindRefusal(await sessionTask, user, await cutoffTask, time.GetUtcNow(), options.Value.SessionIdleTimeout);
+        return SessionValidity.FindRefusal(await sessionTask, user, await cutoffTask, time.GetUtcNow(), options.Value.SessionIdleTimeout, skew);
     }
 }

@@ -19,4 +19,7 @@ public interface ISessionStore
     Task<bool> DeleteAsync(string userId, string sessionId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>Every user's sessions created at or after <paramref name="since"/>: a scan of all sessions, for rare operator commands.</summary>
+    Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
 }

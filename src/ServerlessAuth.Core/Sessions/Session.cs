@@ -45,14 +45,21 @@ public sealed record Session
     public byte[]? PreviousSecretHash { get; init; }
 
     /// <summary>
-    /// Refresh tokens: the server-side random key of the last rotation. The current secret is
-    /// HMAC-SHA256(this key, previous secret), so a retry with the spent secret within the grace window
-    /// is answered with the same successor, while the key never leaves storage.
+    /// Refresh tokens: the session's chain key, random, made with the session (or at the first rotation of a
+    /// row that lacks one) and never changed. Each successor's secret is HMAC-SHA256(this key, spent secret),
+    /// so a retry with the spent secret gets the same successor again, and a spent secret of any generation
+    /// can be proven authentic by walking the chain forward; the key never leaves storage.
     /// </summary>
-    public byte[]? RotationKey { get; init; }
+    public byte[]? ChainKey { get; init; }
 
-    /// <summary>Refresh tokens: when the last rotation spent <see cref="PreviousSecretHash"/>.</summary>
+    /// <summary>Refresh tokens: when the last rotation spent <see cref="PreviousSecretHash"/>, by the clock of the instance that rotated.</summary>
     public DateTimeOffset? RotatedAt { get; init; }
+
+    /// <summary>
+    /// How long ago the row was last written, measured by the store on its own clock when it was read (its
+    /// write time against the time of its answer); null when the store cannot say. Not stored.
+    /// </summary>
+    public TimeSpan? SinceLastWrite { get; init; }
 
     /// <summary>The store's version of the row (ETag), for conditional updates; null for a session not read from the store.</summary>
     public string? Version { get; init; }

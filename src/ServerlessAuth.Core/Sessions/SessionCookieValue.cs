@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace ServerlessAuth.Sessions;
 
@@ -33,11 +34,49 @@ public sealed record SessionCookieValue(string UserId, string SessionId, string 
         && CryptographicOperations.FixedTimeEquals(SecretHash(), previous);
 
     /// <summary>
-    /// The value that replaces this one in a rotation: same session, secret = HMAC-SHA256(<paramref name="rotationKey"/>, secret).
-    /// The key is random per rotation and stays server-side, so only the server can compute the successor.
+    /// The value that replaces this one in a rotation: same session, secret = HMAC-SHA256(<paramref name="chainKey"/>, secret).
+    /// The key stays server-side, so only the server can compute the successor; it is the same for every
+    /// rotation of a session, so the successor of a secret is always the same.
     /// </summary>
-    public SessionCookieValue Successor(byte[] rotationKey) =>
-        this with { Secret = Base64Url.EncodeToString(HMACSHA256.HashData(rotationKey, System.Text.Encoding.ASCII.GetBytes(Secret))) };
+    public SessionCookieValue Successor(byte[] chainKey) =>
+        this with { Secret = Base64Url.EncodeToString(HMACSHA256.HashData(chainKey, Encoding.ASCII.GetBytes(Secret))) };
+
+    /// <summary>
+    /// How many rotations behind the session's current secret this one is (1: the one the last rotation spent),
+    /// proven by walking the chain forward from it with <see cref="Session.ChainKey"/> until a step hashes to the
+    /// current secret's hash; null when no step within <paramref name="maxDepth"/> does (a guess, another session's
+    /// secret, or older than that). Each step costs one HMAC-SHA256 and one SHA-256.
+    /// </summary>
+    public int? GenerationsBehind(Session session, int maxDepth)
+    {
+        if (session.UserId != UserId || session.Id != SessionId || session.ChainKey is not { } key || Secret.Length != SecretLength)
+        {
+            return null;
+        }
+
+        Span<byte> secret = stackalloc byte[SecretLength];
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Encoding.ASCII.GetBytes(Secret, secret);
+
+        // One keyed context and one hash context for the whole walk: setting up a key per step costs more than the step.
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var generations = 1; generations <= maxDepth; generations++)
+        {
+            hmac.AppendData(secret);
+            hmac.GetHashAndReset(mac);
+            Base64Url.EncodeToUtf8(mac, secret);
+            sha256.AppendData(secret);
+            sha256.GetHashAndReset(hash);
+            if (CryptographicOperations.FixedTimeEquals(hash, session.SecretHash))
+            {
+                return generations;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Strict parse: anything not of the exact shape is "no session".</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out SessionCookieValue? cookie)
@@ -68,5 +107,5 @@ public sealed record SessionCookieValue(string UserId, string SessionId, string 
 
     private static bool IsBase64Url(string s) => s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    private static byte[] HashSecret(string secret) => SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(secret));
+    private static byte[] HashSecret(string secret) => SHA256.HashData(Encoding.ASCII.GetBytes(secret));
 }

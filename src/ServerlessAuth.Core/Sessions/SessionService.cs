@@ -17,10 +17,13 @@ public enum RefreshResult
     /// <summary>The token was spent within the grace window (a parallel or retried refresh): the same successor again.</summary>
     RetriedWithinGrace,
 
-    /// <summary>Unknown, malformed, ended or expired: refused, nothing changed.</summary>
+    /// <summary>Unknown, malformed, not provably of the session, ended or expired: refused, nothing changed.</summary>
     Invalid,
 
-    /// <summary>A spent token came back after the grace window: its whole session has been ended.</summary>
+    /// <summary>
+    /// A spent token came back: the last spent one after the grace window, or an older one (proven authentic
+    /// by the chain) at any time. Its whole session has been ended.
+    /// </summary>
     ReuseDetected,
 }
 
@@ -41,6 +44,14 @@ public sealed class SessionService(
 
     public const int MaxUserAgentLength = 200;
 
+    /// <summary>
+    /// How many generations behind the current refresh token a spent one is still recognised as reuse
+    /// (walking the chain forward costs one HMAC and one SHA-256 per generation, only for a token that is
+    /// neither current nor the last spent). 100 covers a whole session at the defaults: 12 hours of
+    /// refreshes every 10 minutes are 72 rotations.
+    /// </summary>
+    public const int RefreshChainDepth = 100;
+
     public Task<StartedSession> StartAsync(UserAccount user, string? userAgent, CancellationToken cancellationToken) =>
         StartAsync(user, userAgent, SessionKind.Cookie, cancellationToken);
 
@@ -59,6 +70,7 @@ public sealed class SessionService(
             ExpiresAt = now + options.Value.SessionAbsoluteLifetime,
             UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
             Kind = kind,
+            ChainKey = kind == SessionKind.RefreshToken ? RandomNumberGenerator.GetBytes(32) : null,
         };
         await sessions.CreateAsync(session, cancellationToken);
         return new StartedSession(session, cookie);
@@ -121,11 +133,13 @@ public sealed class SessionService(
     }
 
     /// <summary>
-    /// The refresh grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14). The current
-    /// token is exchanged for its successor with an ETag-checked replace of the session row, so of two
-    /// instances rotating at once exactly one writes; the other re-reads and answers as a retry. A token
-    /// spent at most <see cref="AuthOptions.RefreshReuseGraceWindow"/> ago gets the same successor again
-    /// (nothing is written); spent longer ago, its session is ended through the feed first.
+    /// The refresh grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2). The current
+    /// token is exchanged for its successor, HMAC(chain key, secret), with an ETag-checked replace of the
+    /// session row, so of two instances rotating at once exactly one writes; the other re-reads and answers
+    /// as a retry. The token the last rotation spent gets the same successor again (nothing is written)
+    /// while the row's last write is at most <see cref="AuthOptions.RefreshReuseGraceWindow"/> old by the
+    /// store's clock; later, or any older token proven to be of the session's chain, ends the session
+    /// through the feed. Whatever is not provably of the session ends nothing.
     /// </summary>
     public async Task<RefreshOutcome> RefreshAsync(SessionCookieValue refreshToken, CancellationToken cancellationToken)
     {
@@ -142,15 +156,17 @@ public sealed class SessionService(
             var now = time.GetUtcNow();
             if (refreshToken.Matches(session))
             {
-                var key = RandomNumberGenerator.GetBytes(32);
+                // Rows from before chain keys get theirs now; it never changes after.
+                var key = session.ChainKey ?? RandomNumberGenerator.GetBytes(32);
                 var successor = refreshToken.Successor(key);
                 var rotated = session with
                 {
                     SecretHash = successor.SecretHash(),
                     PreviousSecretHash = refreshToken.SecretHash(),
-                    RotationKey = key,
+                    ChainKey = key,
                     RotatedAt = now,
                     LastSeenAt = now,
+                    SinceLastWrite = TimeSpan.Zero,
                 };
                 if (await sessions.ReplaceIfUnchangedAsync(session, rotated, cancellationToken))
                 {
@@ -161,52 +177,93 @@ public sealed class SessionService(
                 continue;
             }
 
-            if (refreshToken.MatchesPrevious(session) && session is { RotationKey: { } rotationKey, RotatedAt: { } rotatedAt })
+            if (session.PreviousSecretHash is null || session.ChainKey is not { } chainKey)
             {
-                if (now - rotatedAt <= options.Value.RefreshReuseGraceWindow)
-                {
-                    var successor = refreshToken.Successor(rotationKey);
-                    return successor.Matches(session)
-                        ? new RefreshOutcome(RefreshResult.RetriedWithinGrace, new ActiveSession(session, user), successor, user.Id)
-                        : new RefreshOutcome(RefreshResult.Invalid);
-                }
-
-                await EndAsync([(session.UserId, session.Id)], [], cancellationToken);
-                return new RefreshOutcome(RefreshResult.ReuseDetected, UserId: session.UserId);
+                // Never rotated: nothing of this session has been spent, so this is a guess.
+                return new RefreshOutcome(RefreshResult.Invalid);
             }
 
-            // Neither current nor the last spent one: older tokens of this session, or a guess.
-            return new RefreshOutcome(RefreshResult.Invalid);
+            if (refreshToken.MatchesPrevious(session) && IsWithinGrace(session, now))
+            {
+                var successor = refreshToken.Successor(chainKey);
+                return successor.Matches(session)
+                    ? new RefreshOutcome(RefreshResult.RetriedWithinGrace, new ActiveSession(session, user), successor, user.Id)
+                    : new RefreshOutcome(RefreshResult.Invalid);
+            }
+
+            // The last spent token after the grace window, or an older one: reuse, but only once the chain
+            // proves it authentic, so a guessed or forged token never ends a session.
+            if (refreshToken.GenerationsBehind(session, RefreshChainDepth) is null)
+            {
+                return new RefreshOutcome(RefreshResult.Invalid);
+            }
+
+            await EndAsync([(session.UserId, session.Id)], [], cancellationToken);
+            return new RefreshOutcome(RefreshResult.ReuseDetected, UserId: session.UserId);
         }
 
         // Rotated by others on every attempt: the caller may retry.
         throw new Storage.StorageUnavailableException("The refresh token was being rotated by concurrent requests; retry.");
     }
 
+    /// <summary>
+    /// Whether the last rotation is recent enough for a retry of the token it spent. Measured on the store's
+    /// clock when it can say, so neither a write that storage applied late nor skew between instances makes
+    /// a client's retry look like reuse; otherwise on this instance's clock against the rotating instance's.
+    /// </summary>
+    private bool IsWithinGrace(Session session, DateTimeOffset now)
+    {
+        var window = options.Value.RefreshReuseGraceWindow;
+        var age = session.SinceLastWrite ?? (session.RotatedAt is { } rotatedAt ? now - rotatedAt : TimeSpan.MaxValue);
+
+        // 0 is "no grace": the store's whole-second clock could otherwise call a repeat 0 s old.
+        return window > TimeSpan.Zero && age <= window;
+    }
+
     public bool IsLive(PresentedSession presented) =>
-        SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(), options.Value.SessionIdleTimeout) is null;
+        SessionValidity.FindRefusal(presented.Session, presented.User, presented.SessionsValidAfter, time.GetUtcNow(),
+            options.Value.SessionIdleTimeout, options.Value.ClockSkew) is null;
+
+    /// <inheritdoc cref="EndEverythingOfUserAsync(string, IReadOnlyList{RevocationEvent}, CancellationToken)"/>
+    public Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken) =>
+        EndEverythingOfUserAsync(userId, [], cancellationToken);
 
     /// <summary>
-    /// Ends every session of one user and refuses every token issued so far. The cutoff is broadcast
-    /// first, then written, then the sessions go: a failure at any step leaves nothing accepted that
-    /// should not be, and repeating the call finishes the job.
+    /// Ends every session of one user and refuses every token issued so far, without comparing two
+    /// instances' clocks: each session listed is ended by its own <see cref="RevocationEventKind.SessionEnded"/>
+    /// event, broadcast with the user's cutoff (a backstop, see <see cref="SessionValidity.EndedByCutoff"/>)
+    /// and <paramref name="alsoPublish"/> in as few feed writes as the feed allows; then the cutoff is
+    /// written and the rows go. A failure at any step leaves nothing accepted that should not be, and
+    /// repeating the call finishes the job.
     /// </summary>
+    /// <remarks>A session begun while this runs, after the listing, is not ended: it began with the logout, not before it.</remarks>
     /// <returns>How many sessions were ended.</returns>
-    public async Task<int> EndEverythingOfUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<int> EndEverythingOfUserAsync(string userId, IReadOnlyList<RevocationEvent> alsoPublish, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await feed.PublishAsync([RevocationEvent.UserCutoff(userId, now, now)], cancellationToken);
-        await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
         var all = await sessions.ListAsync(userId, cancellationToken);
+        var now = time.GetUtcNow();
+        await PublishAsync([RevocationEvent.UserCutoff(userId, now, now), .. alsoPublish, .. all.Select(s => RevocationEvent.SessionEnded(userId, s.Id, now))],
+            cancellationToken);
+        await users.SetTokensValidAfterAsync(userId, now, cancellationToken);
         return await DeleteRowsAsync(all.Select(session => (userId, session.Id)), cancellationToken);
     }
 
-    /// <summary>Ends every session of every user created before now (the operator's "log everyone out"), broadcast first.</summary>
+    /// <summary>
+    /// Ends every session of every user (the operator's "log everyone out"). The service cutoff ends the
+    /// sessions begun more than <see cref="AuthOptions.ClockSkew"/> before it; those it spares are found by
+    /// a scan of the sessions created in the last two skews (read before the cutoff, so none begun after
+    /// it) and ended one by one, broadcast first. The scan reads the whole sessions table: an operator's
+    /// rare command.
+    /// </summary>
+    /// <returns>The cutoff.</returns>
     public async Task<DateTimeOffset> EndEverySessionAsync(CancellationToken cancellationToken)
     {
+        var recent = await sessions.ListCreatedSinceAsync(time.GetUtcNow() - 2 * options.Value.ClockSkew, cancellationToken);
         var now = time.GetUtcNow();
-        await feed.PublishAsync([RevocationEvent.ServiceCutoff(now, now)], cancellationToken);
+        await PublishAsync([RevocationEvent.ServiceCutoff(now, now), .. recent.Select(s => RevocationEvent.SessionEnded(s.UserId, s.Id, now))],
+            cancellationToken);
         await sessionCutoff.SetAsync(now, cancellationToken);
+        await DeleteRowsAsync(recent.Select(s => (s.UserId, s.Id)), cancellationToken);
         return now;
     }
 
@@ -250,13 +307,17 @@ public sealed class SessionService(
         IReadOnlyCollection<(string UserId, string SessionId)> toEnd, IReadOnlyList<RevocationEvent> alsoPublish, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        IEnumerable<RevocationEvent> events = [.. toEnd.Select(s => RevocationEvent.SessionEnded(s.UserId, s.SessionId, now)), .. alsoPublish];
+        await PublishAsync([.. toEnd.Select(s => RevocationEvent.SessionEnded(s.UserId, s.SessionId, now)), .. alsoPublish], cancellationToken);
+        return await DeleteRowsAsync(toEnd, cancellationToken);
+    }
+
+    /// <summary>In as few feed writes as the feed allows (one per <see cref="MaxEventsPerPublish"/> events).</summary>
+    private async Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
+    {
         foreach (var chunk in events.Chunk(MaxEventsPerPublish))
         {
             await feed.PublishAsync(chunk, cancellationToken);
         }
-
-        return await DeleteRowsAsync(toEnd, cancellationToken);
     }
 
     /// <returns>How many of the rows still existed.</returns>

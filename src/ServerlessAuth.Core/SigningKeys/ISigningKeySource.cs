@@ -26,6 +26,10 @@ public interface ISigningKeyAdministration
 
     /// <returns>false when no such version exists.</returns>
     Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken);
+
+    /// <summary>Enables a disabled version again (the runbook's rollback).</summary>
+    /// <returns>false when no such version exists.</returns>
+    Task<bool> EnableAsync(string versionId, CancellationToken cancellationToken);
 }
 
 /// <summary>No usable signing key could be had. Callers fail closed (503, unhealthy).</summary>

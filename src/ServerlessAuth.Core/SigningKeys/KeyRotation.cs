@@ -45,6 +45,35 @@ public sealed class KeyRotation(
     }
 
     /// <summary>
+    /// Enables a disabled version again: the runbook's rollback. Instances validate its unexpired tokens
+    /// again once they see the key event; it signs new tokens only if it is the newest usable version.
+    /// </summary>
+    public async Task<DisableOutcome> EnableAsync(string versionId, CancellationToken cancellationToken)
+    {
+        var versions = await keys.ListAsync(cancellationToken);
+        var target = versions.FirstOrDefault(v => v.Id == versionId);
+        if (target is null)
+        {
+            return new DisableOutcome(false, false, $"No version {versionId} in {keys.Description}.");
+        }
+
+        if (target.Enabled)
+        {
+            return new DisableOutcome(true, false, $"{versionId} is already enabled; nothing changed.");
+        }
+
+        await keys.EnableAsync(versionId, cancellationToken);
+        await feed.PublishAsync([RevocationEvent.SigningKeysChanged(time.GetUtcNow())], cancellationToken);
+        var now = time.GetUtcNow();
+        var newest = versions.Select(v => v.Id == versionId ? v with { Enabled = true } : v).Where(v => v.IsUsableAt(now)).MaxBy(v => v.CreatedOn);
+        var role = newest?.Id == versionId ? "it signs new tokens again" : $"it validates its unexpired tokens again; {newest?.Id} still signs new tokens";
+        var window = target with { Enabled = true };
+        var note = window.IsUsableAt(now) ? "" : " Its not-before/expiry window excludes now, so it stays unusable.";
+        return new DisableOutcome(true, false,
+            $"Enabled {versionId}: once instances see this change on the revocation feed (about a second), {role}.{note}");
+    }
+
+    /// <summary>
     /// Disables one version, unless that would leave no usable version (every request would fail
     /// closed). Warns when tokens signed with it may still be unexpired.
     /// </summary>

@@ -15,6 +15,7 @@ public sealed class AuthMetrics
     private readonly Counter<long> _tokensRefused;
     private readonly Counter<long> _logouts;
     private readonly Counter<long> _unavailable;
+    private readonly Counter<long> _passwordHashRefused;
     private readonly Histogram<double> _storageCallDuration;
 
     public AuthMetrics(IMeterFactory meterFactory)
@@ -25,6 +26,8 @@ public sealed class AuthMetrics
         _tokensRefused = meter.CreateCounter<long>("serverlessauth.tokens.refused", "{request}", "Requests refused for a missing or bad credential, by reason.");
         _logouts = meter.CreateCounter<long>("serverlessauth.logouts", "{logout}", "Logouts by scope.");
         _unavailable = meter.CreateCounter<long>("serverlessauth.unavailable", "{response}", "503 answers by cause.");
+        _passwordHashRefused = meter.CreateCounter<long>("serverlessauth.password_hash.refused", "{hash}",
+            "Password checks refused because every hashing permit stayed taken for the queue timeout.");
         _storageCallDuration = meter.CreateHistogram<double>("serverlessauth.storage.duration", "s", "Duration of one Table Storage call, retries included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }
@@ -44,8 +47,10 @@ public sealed class AuthMetrics
     /// <summary><paramref name="scope"/>: <c>local</c>, <c>others</c> or <c>global</c>.</summary>
     public void Logout(string scope) => _logouts.Add(1, new KeyValuePair<string, object?>("scope", scope));
 
-    /// <summary><paramref name="cause"/>: <c>storage</c> or <c>signing_keys</c>.</summary>
+    /// <summary><paramref name="cause"/>: <c>storage</c>, <c>signing_keys</c> or <c>busy</c> (the password hashing gate).</summary>
     public void Unavailable(string cause) => _unavailable.Add(1, new KeyValuePair<string, object?>("cause", cause));
+
+    public void PasswordHashRefused() => _passwordHashRefused.Add(1);
 
     /// <summary><paramref name="outcome"/>: <c>ok</c>, <c>failed</c>, <c>timeout</c> or <c>cancelled</c> (the caller gave up).</summary>
     public void StorageCall(TimeSpan duration, string outcome) =>

@@ -145,8 +145,12 @@ public sealed class AccessTokenValidator(
         }
     }
 
-    /// <summary>RFC 6750 error_description text: says what kind of problem, never echoes token content.</summary>
-    private static (string Reason, string Error) Describe(Exception? exception) => exception switch
+    /// <summary>
+    /// RFC 6750 error_description text: says what kind of problem, never echoes token content or the library's
+    /// message. Anything that is not a known refusal (IdentityModel throws ArgumentException for text that is
+    /// not a JWT at all) is malformed. The AspNetCore handler describes its refusals with it too.
+    /// </summary>
+    internal static (string Reason, string Error) Describe(Exception? exception) => exception switch
     {
         SecurityTokenExpiredException => ("expired", "The token has expired."),
         SecurityTokenNotYetValidException => ("not_yet_valid", "The token is not valid yet."),

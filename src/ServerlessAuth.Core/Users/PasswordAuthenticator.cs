@@ -9,7 +9,8 @@ public sealed record PasswordCheck(UserAccount? User, string? AccountId);
 
 /// <summary>
 /// Checks a username and password. Unknown, disabled and wrong-password cases return the same
-/// null after the same hashing work, so neither the answer nor its timing tells which it was.
+/// null after the same hashing work, so neither the answer nor its timing tells which it was. Every hash
+/// goes through the <see cref="PasswordHashGate"/>; the storage reads and writes around it do not.
 /// </summary>
 public sealed class PasswordAuthenticator
 {
@@ -20,12 +21,14 @@ public sealed class PasswordAuthenticator
 
     private readonly IUserStore _users;
     private readonly IPasswordHasher<UserAccount> _hasher;
+    private readonly PasswordHashGate _gate;
     private readonly Lazy<string> _decoyHash;
 
-    public PasswordAuthenticator(IUserStore users, IPasswordHasher<UserAccount> hasher)
+    public PasswordAuthenticator(IUserStore users, IPasswordHasher<UserAccount> hasher, PasswordHashGate gate)
     {
         _users = users;
         _hasher = hasher;
+        _gate = gate;
         // Hashed with the current parameters, so verifying against it costs what a real check costs.
         _decoyHash = new Lazy<string>(() => hasher.HashPassword(NobodyUser, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
     }
@@ -37,10 +40,12 @@ public sealed class PasswordAuthenticator
     /// As <see cref="AuthenticateAsync"/>, and also the id of the account the name belongs to when the
     /// check fails (for the audit record; never shown to the caller).
     /// </summary>
+    /// <exception cref="PasswordHashingBusyException">No hashing permit within the queue timeout.</exception>
     public async Task<PasswordCheck> CheckAsync(string normalizedUsername, string password, CancellationToken cancellationToken)
     {
         var user = await _users.FindByNormalizedNameAsync(normalizedUsername, cancellationToken);
-        var result = _hasher.VerifyHashedPassword(user ?? NobodyUser, user?.PasswordHash ?? _decoyHash.Value, password);
+        var result = await _gate.RunAsync(
+            () => _hasher.VerifyHashedPassword(user ?? NobodyUser, user?.PasswordHash ?? _decoyHash.Value, password), cancellationToken);
 
         if (user is null || user.Disabled || result == PasswordVerificationResult.Failed)
         {
@@ -49,7 +54,8 @@ public sealed class PasswordAuthenticator
 
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            var rehashed = _hasher.HashPassword(user, password);
+            var current = user;
+            var rehashed = await _gate.RunAsync(() => _hasher.HashPassword(current, password), cancellationToken);
             await _users.UpdatePasswordHashAsync(user.Id, rehashed, cancellationToken);
             user = user with { PasswordHash = rehashed };
         }
@@ -57,6 +63,12 @@ public sealed class PasswordAuthenticator
         return new PasswordCheck(user, user.Id);
     }
 
-    /// <summary>Warms the decoy hash so the first unknown-user login is not faster than the rest.</summary>
-    public void Warm() => _ = _decoyHash.Value;
+    /// <summary>
+    /// Makes the decoy hash (a hash of its own, through the gate), so the first unknown-user login costs one
+    /// verification like every other rather than a hash and a verification. Serving hosts call it at start-up.
+    /// </summary>
+    public Task WarmAsync(CancellationToken cancellationToken) => _gate.RunAsync(() => _decoyHash.Value, cancellationToken);
+
+    /// <summary>Whether the decoy hash has been made.</summary>
+    public bool IsWarm => _decoyHash.IsValueCreated;
 }

@@ -62,13 +62,17 @@ public sealed class KeyVaultSigningKeySource(SecretClient client, IOptions<Signi
         return new SigningKeyVersion(created.Version, created.Enabled ?? true, created.CreatedOn ?? time.GetUtcNow(), created.NotBefore, created.ExpiresOn, Algorithm: algorithm);
     }
 
-    public async Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken)
+    public Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken) => SetEnabledAsync(versionId, false, cancellationToken);
+
+    public Task<bool> EnableAsync(string versionId, CancellationToken cancellationToken) => SetEnabledAsync(versionId, true, cancellationToken);
+
+    private async Task<bool> SetEnabledAsync(string versionId, bool enabled, CancellationToken cancellationToken)
     {
         await foreach (var properties in client.GetPropertiesOfSecretVersionsAsync(SecretName, cancellationToken))
         {
             if (properties.Version == versionId)
             {
-                properties.Enabled = false;
+                properties.Enabled = enabled;
                 await client.UpdateSecretPropertiesAsync(properties, cancellationToken);
                 return true;
             }

@@ -37,9 +37,13 @@ public sealed class TableSigningKeySource(AuthTables tables, IOptions<SigningKey
         return entity.ToModel(includeValue: false);
     }
 
-    public async Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken)
+    public Task<bool> DisableAsync(string versionId, CancellationToken cancellationToken) => SetEnabledAsync(versionId, false, cancellationToken);
+
+    public Task<bool> EnableAsync(string versionId, CancellationToken cancellationToken) => SetEnabledAsync(versionId, true, cancellationToken);
+
+    private async Task<bool> SetEnabledAsync(string versionId, bool enabled, CancellationToken cancellationToken)
     {
-        var changes = new TableEntity(SecretName, versionId) { [nameof(KeyVersionEntity.Enabled)] = false };
+        var changes = new TableEntity(SecretName, versionId) { [nameof(KeyVersionEntity.Enabled)] = enabled };
         try
         {
             await TableCall.RunAsync(tables, ct => tables.SigningKeys.UpdateEntityAsync(changes, ETag.All, TableUpdateMode.Merge, ct), cancellationToken);

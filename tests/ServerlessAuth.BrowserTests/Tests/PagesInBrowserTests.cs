@@ -65,19 +65,20 @@ public sealed class PagesInBrowserTests(BrowserFixture fixture) : IClassFixture<
         var account = await firstPage.GotoAsync(AccountPath);
         Assert.NotNull(account);
         await AssertPageHeadersAsync(account);
-        Assert.Equal(2, await firstPage.Locator("tr.session").CountAsync());
-        Assert.Equal(1, await firstPage.Locator("tr.session .current").CountAsync());
+        Assert.Equal(2, await firstPage.Locator("li.session").CountAsync());
+        Assert.Equal(1, await firstPage.Locator("li.session .current").CountAsync());
         await Screenshot(firstPage, "account");
 
         await firstPage.GetByRole(AriaRole.Button, new() { Name = "Sign out other devices" }).ClickAsync();
-        await LandsOnAsync(firstPage, SignInPath);
+        await LandsOnAsync(firstPage, AccountPath);
+        Assert.Equal("Your other devices have been signed out.", (await firstPage.Locator(".notice").TextContentAsync())?.Trim());
 
         await secondPage.GotoAsync(AccountPath);
         Assert.Equal(SignInPath, new Uri(secondPage.Url).AbsolutePath);
 
         await firstPage.GotoAsync(AccountPath);
         Assert.Equal(AccountPath, new Uri(firstPage.Url).AbsolutePath);
-        Assert.Equal(1, await firstPage.Locator("tr.session").CountAsync());
+        Assert.Equal(1, await firstPage.Locator("li.session").CountAsync());
     }
 
     [Fact]
@@ -152,6 +153,55 @@ public sealed class PagesInBrowserTests(BrowserFixture fixture) : IClassFixture<
         // The refused logout ended nothing: this device is still signed in.
         await ownPage.GotoAsync(AccountPath);
         Assert.Equal(AccountPath, new Uri(ownPage.Url).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task The_pages_fit_desktop_and_phone_widths_and_a_rows_sign_out_ends_that_device_and_says_so()
+    {
+        var user = await Host.AddUserAsync();
+        await using var first = await fixture.NewDeviceAsync();
+        await using var second = await fixture.NewDeviceAsync();
+        var firstPage = await SignInAsync(first, user);
+        var secondPage = await SignInAsync(second, user);
+        await firstPage.GotoAsync(AccountPath);
+        Assert.Equal(2, await firstPage.Locator("li.session").CountAsync());
+        // Headless Chromium names itself; the page shows the parsed name, not the raw User-Agent.
+        Assert.Contains(" on Linux", await firstPage.Locator("li.session .device strong").First.TextContentAsync() ?? "", StringComparison.Ordinal);
+
+        var signInPage = await first.NewPageAsync();
+        await signInPage.GotoAsync(SignInPath);
+        foreach (var (width, height, name) in new[] { (1280, 800, "desktop"), (390, 844, "mobile") })
+        {
+            foreach (var (page, what) in new[] { (firstPage, "account"), (signInPage, "signin") })
+            {
+                await page.SetViewportSizeAsync(width, height);
+                await Screenshot(page, $"{what}-{name}");
+                var overflow = await page.EvaluateAsync<int>("document.scrollingElement.scrollWidth - window.innerWidth");
+                Assert.True(overflow <= 0, $"The {what} page is {overflow} px wider than a {width} px viewport.");
+            }
+        }
+
+        // The other device's row (not the one marked "This device").
+        var otherRow = firstPage.Locator("li.session").Filter(new() { HasNot = firstPage.Locator(".current") });
+        await otherRow.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await LandsOnAsync(firstPage, AccountPath);
+        Assert.Equal("That device has been signed out.", (await firstPage.Locator(".notice").TextContentAsync())?.Trim());
+        Assert.Equal(1, await firstPage.Locator("li.session").CountAsync());
+        Assert.Equal(1, await firstPage.Locator("li.session .current").CountAsync());
+        await Screenshot(firstPage, "account-row-signed-out-mobile");
+
+        await secondPage.GotoAsync(AccountPath);
+        Assert.Equal(SignInPath, new Uri(secondPage.Url).AbsolutePath);
+
+        // This device's own row signs it out, and the sign-in page confirms it.
+        await firstPage.Locator("li.session").GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await LandsOnAsync(firstPage, SignInPath);
+        Assert.Equal("You have signed out.", (await firstPage.Locator(".notice").TextContentAsync())?.Trim());
+        await Screenshot(firstPage, "signed-out-mobile");
+
+        // Signing in again without a returnUrl lands on the account page, not on a 404.
+        await SubmitSignInAsync(firstPage, user.Username, TestSettings.Password);
+        await LandsOnAsync(firstPage, AccountPath);
     }
 
     private async Task<IPage> SignInAsync(IBrowserContext device, UserAccount user)

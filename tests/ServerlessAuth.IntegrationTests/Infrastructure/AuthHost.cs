@@ -311,6 +311,48 @@ public class TwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// Two instances on the same storage and table prefix whose clocks differ by <see cref="Behind"/>: <see cref="Slow"/>
+/// has a <see cref="TimeProvider"/> that far behind the system clock, <see cref="Fast"/> the system clock.
+/// </summary>
+public sealed class SkewedTwoHostsFixture(AzuriteFixture azurite) : IAsyncLifetime
+{
+    /// <summary>Less than the default Auth:ClockSkew (30 s), the skew the service promises to tolerate.</summary>
+    public static readonly TimeSpan Behind = TimeSpan.FromSeconds(20);
+
+    private AuthHost? _fast;
+    private AuthHost? _slow;
+
+    public AuthHost Fast => _fast ?? throw new InvalidOperationException("The fast host has not started.");
+
+    public AuthHost Slow => _slow ?? throw new InvalidOperationException("The slow host has not started.");
+
+    public async Task InitializeAsync()
+    {
+        var prefix = AzuriteFixture.NewTablePrefix();
+        _fast = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions { TablePrefix = prefix });
+        _slow = await AuthHost.StartAsync(azurite.ConnectionString, new AuthHostOptions
+        {
+            TablePrefix = prefix,
+            AddSigningKey = false,
+            Configure = builder => builder.Services.AddSingleton<TimeProvider>(new ShiftedTimeProvider(-Behind)),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_slow is not null)
+        {
+            await _slow.DisposeAsync();
+        }
+
+        if (_fast is not null)
+        {
+            await _fast.DisposeAsync();
+        }
+    }
+}
+
 /// <summary>Two instances in Strict mode: every protected request reads the tables.</summary>
 public sealed class StrictTwoHostsFixture(AzuriteFixture azurite) : TwoHostsFixture(azurite)
 {

@@ -10,7 +10,8 @@ namespace ServerlessAuth.IntegrationTests.Infrastructure;
 /// One Azurite Table service per test collection, started from the repository's pinned
 /// <c>node_modules</c> on a loopback port of its own (see <see cref="LoopbackPorts"/>), in memory only.
 /// <see cref="StopAsync"/> and <see cref="StartAsync"/> let fault tests take storage away and bring it
-/// back on the same port (in-memory data is lost when it stops).
+/// back on the same port (in-memory data is lost when it stops); <see cref="FreezeAsync"/> and
+/// <see cref="ThawAsync"/> make it hang and resume, data kept.
 /// <para>
 /// It counts as started only once its own process reports listening on its port: another process
 /// listening there would otherwise pass for it. Every failure to start says why, with Azurite's output.
@@ -179,6 +180,41 @@ public sealed class AzuriteFixture : IAsyncLifetime
             while (await AcceptsConnectionsAsync() && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Suspends Azurite (SIGSTOP) without stopping it: its port still accepts connections, but nothing is
+    /// answered and its data stays. What is sent meanwhile waits in the socket buffers and is carried out on
+    /// <see cref="ThawAsync"/>, even for callers that gave up: a storage service that froze, then resumed.
+    /// </summary>
+    public Task FreezeAsync() => SignalAsync("STOP");
+
+    /// <summary>Resumes Azurite after <see cref="FreezeAsync"/> (SIGCONT).</summary>
+    public Task ThawAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Freezing Azurite needs POSIX signals.");
+        }
+
+        await _lifecycle.WaitAsync();
+        try
+        {
+            var pid = _process is { HasExited: false } process ? process.Id : throw new InvalidOperationException("Azurite is not running.");
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+                ?? throw new InvalidOperationException("Could not start 'kill'.");
+            await kill.WaitForExitAsync();
+            if (kill.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"'kill -{signal} {pid}' (Azurite) exited with code {kill.ExitCode}.");
             }
         }
         finally

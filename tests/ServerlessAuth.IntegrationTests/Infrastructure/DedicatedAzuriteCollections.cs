@@ -18,6 +18,13 @@ public sealed class FaultsCollection : ICollectionFixture<AzuriteFixture>
     public const string Name = "Azurite (faults)";
 }
 
+/// <summary>Storage freezes: suspends and resumes its Azurite.</summary>
+[CollectionDefinition(Name)]
+public sealed class FreezeCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (freeze)";
+}
+
 /// <summary>Brute force: waits for lockouts to pass.</summary>
 [CollectionDefinition(Name)]
 public sealed class BruteForceCollection : ICollectionFixture<AzuriteFixture>
@@ -44,4 +51,14 @@ public sealed class LoadCollection : ICollectionFixture<AzuriteFixture>
 public sealed class FunctionsCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite (Functions worker)";
+}
+
+/// <summary>
+/// Logins at the real hashing cost, 100 at once: it measures what one instance does with the whole machine,
+/// so it runs alone, after the parallel collections, on an Azurite of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoginLoadCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite (login load, alone)";
 }

@@ -29,15 +29,34 @@ public abstract partial class LoginTests(HostFixture fixture)
     }
 
     [Fact]
-    public async Task Form_login_without_returnUrl_redirects_to_the_root()
+    public async Task Form_login_without_returnUrl_redirects_to_the_account_page_which_answers_200()
     {
         var user = await fixture.Host.AddUserAsync();
 
         using var response = await Api.LoginFormAsync(("username", user.Username), ("password", TestSettings.Password));
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        Assert.Equal("/", response.Headers.Location?.OriginalString);
-        Responses.SessionCookie(response);
+        Assert.Equal("/api/auth/account", response.Headers.Location?.OriginalString);
+        var cookie = Responses.SessionCookie(response);
+
+        // Where it lands is a page, not the 404 that "/" is.
+        using var account = new HttpRequestMessage(HttpMethod.Get, "api/auth/account");
+        account.Headers.Add("Cookie", $"{AuthApiClient.CookieName}={cookie.Value}");
+        using var page = await Api.Client.SendAsync(account);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(user.Username, await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api/auth/signin", "/api/auth/account")]
+    [InlineData("api/auth/signin?returnUrl=%2Felsewhere", "/elsewhere")]
+    [InlineData("api/auth/signin?returnUrl=%2F%2Fevil.example", "/api/auth/account")]
+    public async Task The_sign_in_page_posts_the_account_page_as_returnUrl_unless_given_a_local_one(string path, string expected)
+    {
+        using var response = await Api.Client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"name=\"returnUrl\" value=\"{expected}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]

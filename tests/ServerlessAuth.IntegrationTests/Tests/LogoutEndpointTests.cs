@@ -109,8 +109,16 @@ public abstract class LogoutEndpointTests(HostFixture fixture)
         using (var response = await Api.LogoutAsync(login.CookieValue, null, scope: null, ScopeVia.Form))
         {
             Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-            Assert.Equal("/api/auth/signin", response.Headers.Location?.OriginalString);
+            Assert.Equal("/api/auth/signin?notice=signed_out", response.Headers.Location?.OriginalString);
             Responses.AssertClearsSessionCookie(response);
+        }
+
+        // The page it lands on confirms the sign-out, and signing in again leads to the account page.
+        using (var page = await Api.Client.GetAsync("api/auth/signin?notice=signed_out"))
+        {
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Contains("You have signed out.", html, StringComparison.Ordinal);
+            Assert.Contains("name=\"returnUrl\" value=\"/api/auth/account\"", html, StringComparison.Ordinal);
         }
 
         using var token = await Api.TokenAsync(login.CookieValue);

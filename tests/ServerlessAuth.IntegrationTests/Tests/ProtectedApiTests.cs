@@ -33,6 +33,21 @@ public sealed class ProtectedApiTests(ProtectedApiFixture fixture) : IClassFixtu
         Assert.Equal(Jwt.Decode(tokens.AccessToken).Payload.GetProperty("sub").GetString(), hello.GetProperty("sub").GetString());
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("a.b.c")]
+    public async Task Text_that_is_no_token_gets_401_invalid_token_with_no_library_text(string token)
+    {
+        using var response = await Scenario.HelloAsync(token);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"Expected 401, got {(int)response.StatusCode}: {body}");
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Equal("error=\"invalid_token\", error_description=\"The token is malformed.\"", challenge.Parameter);
+        Assert.DoesNotContain("IDX", body + challenge, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task After_a_local_logout_the_token_is_refused_within_the_bound()
     {

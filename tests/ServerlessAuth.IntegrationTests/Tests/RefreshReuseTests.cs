@@ -72,4 +72,43 @@ public sealed class ParallelRefreshTwoHostsTests(LongGraceTwoHostsFixture hosts)
 
         await hosts.B.Api.RefreshAsync(successor);
     }
+
+    [Fact]
+    public async Task A_refresh_token_replayed_after_three_rotations_ends_its_session_on_every_instance_though_the_grace_window_is_long()
+    {
+        var user = await hosts.A.AddUserAsync();
+        var first = await hosts.A.Api.LoginForTokensAsync(user);
+        var second = await hosts.A.Api.RefreshAsync(first.RefreshToken);
+        var third = await hosts.B.Api.RefreshAsync(second.RefreshToken);
+        var fourth = await hosts.A.Api.RefreshAsync(third.RefreshToken);
+        await hosts.B.Api.GetMeAsync(fourth.AccessToken);
+
+        // A thief replays the first token, three generations old, well within the grace window.
+        await hosts.B.Api.AssertRefreshRefusedAsync(first.RefreshToken);
+
+        await hosts.A.Api.AssertRefusedWithinBoundAsync(fourth.AccessToken);
+        await hosts.B.Api.AssertRefusedWithinBoundAsync(fourth.AccessToken);
+        await hosts.A.Api.AssertRefreshRefusedAsync(fourth.RefreshToken);
+        var records = await hosts.A.Service<AuditTrail>().ListSinceAsync(DateTimeOffset.UtcNow.AddMinutes(-5), CancellationToken.None);
+        Assert.Equal("session_ended", Assert.Single(records, r => r.Kind == AuditKind.RefreshReuseDetected && r.UserId == user.Id).Outcome);
+    }
+
+    [Fact]
+    public async Task A_forged_refresh_token_with_a_real_session_id_ends_nothing()
+    {
+        var user = await hosts.A.AddUserAsync();
+        var first = await hosts.A.Api.LoginForTokensAsync(user);
+        var current = (await hosts.A.Api.RefreshAsync((await hosts.A.Api.RefreshAsync(first.RefreshToken)).RefreshToken)).RefreshToken;
+        var ids = current.Split('.');
+
+        // The victim's user and session ids, with a secret of the attacker's own session or a made-up one.
+        var attacker = await hosts.A.Api.LoginForTokensAsync(await hosts.A.AddUserAsync());
+        var attackersCurrent = (await hosts.A.Api.RefreshAsync(attacker.RefreshToken)).RefreshToken;
+        await hosts.B.Api.AssertRefreshRefusedAsync($"{ids[0]}.{ids[1]}.{attacker.RefreshToken.Split('.')[2]}");
+        await hosts.B.Api.AssertRefreshRefusedAsync($"{ids[0]}.{ids[1]}.{new string('A', 43)}");
+
+        var next = await hosts.B.Api.RefreshAsync(current);
+        await hosts.A.Api.GetMeAsync(next.AccessToken);
+        await hosts.A.Api.RefreshAsync(attackersCurrent);
+    }
 }

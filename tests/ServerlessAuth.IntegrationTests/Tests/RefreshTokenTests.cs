@@ -67,7 +67,7 @@ public abstract class RefreshTokenTests(LongGraceHostFixture fixture)
         var third = await Api.RefreshAsync(second.RefreshToken, asJson);
         await Api.GetMeAsync(third.AccessToken);
 
-        // The first token is two rotations old now: refused.
+        // The first token is two rotations old now: refused (as reuse: its session ends).
         await Api.AssertRefreshRefusedAsync(first.RefreshToken);
     }
 

@@ -62,6 +62,9 @@ public sealed class FakeIssuer : HttpMessageHandler
 
     public string DiscoveryIssuer { get; set; } = Issuer;
 
+    /// <summary>Raw body instead of the discovery document (malformed answers).</summary>
+    public string? DiscoveryBody { get; set; }
+
     public ConcurrentQueue<string> RevocationQueries { get; } = new();
 
     public int Calls(string path) => _calls.GetValueOrDefault(path);
@@ -78,6 +81,8 @@ public sealed class FakeIssuer : HttpMessageHandler
 
         switch (path)
         {
+            case "/api/auth/.well-known/openid-configuration" when DiscoveryBody is not null:
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(DiscoveryBody, System.Text.Encoding.UTF8, "application/json") };
             case "/api/auth/.well-known/openid-configuration":
                 return Json(new JsonObject
                 {

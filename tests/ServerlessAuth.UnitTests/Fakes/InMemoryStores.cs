@@ -106,6 +106,13 @@ public sealed class InMemoryUserStore : IUserStore
 public sealed class InMemorySessionStore : ISessionStore
 {
     private readonly ConcurrentDictionary<(string UserId, string SessionId), Session> _sessions = new();
+    private readonly ConcurrentDictionary<(string UserId, string SessionId), DateTimeOffset> _writtenAt = new();
+
+    /// <summary>
+    /// The store's own clock, as Table Storage's (row Timestamp, response Date): when set, a read says how long
+    /// ago by it the row was last written (<see cref="Session.SinceLastWrite"/>); when null the store cannot say.
+    /// </summary>
+    public TimeProvider? StoreClock { get; set; }
 
     /// <summary>Awaited at the start of <see cref="FindAsync"/>.</summary>
     public Func<Task>? BeforeFind { get; set; }
@@ -114,11 +121,12 @@ public sealed class InMemorySessionStore : ISessionStore
 
     public Task CreateAsync(Session session, CancellationToken cancellationToken)
     {
-        if (!_sessions.TryAdd((session.UserId, session.Id), session with { Version = NextVersion() }))
+        if (!_sessions.TryAdd((session.UserId, session.Id), session with { Version = NextVersion(), SinceLastWrite = null }))
         {
             throw new InvalidOperationException($"Session {session.Id} exists already.");
         }
 
+        Written(session.UserId, session.Id);
         return Task.CompletedTask;
     }
 
@@ -130,7 +138,14 @@ public sealed class InMemorySessionStore : ISessionStore
             await before();
         }
 
-        return _sessions.TryGetValue((userId, sessionId), out var session) ? session : null;
+        if (!_sessions.TryGetValue((userId, sessionId), out var session))
+        {
+            return null;
+        }
+
+        return StoreClock is { } clock && _writtenAt.TryGetValue((userId, sessionId), out var writtenAt)
+            ? session with { SinceLastWrite = clock.GetUtcNow() - writtenAt }
+            : session;
     }
 
     public Task TouchAsync(string userId, string sessionId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
@@ -138,6 +153,7 @@ public sealed class InMemorySessionStore : ISessionStore
         if (_sessions.TryGetValue((userId, sessionId), out var session))
         {
             _sessions[(userId, sessionId)] = session with { LastSeenAt = lastSeenAt, Version = NextVersion() };
+            Written(userId, sessionId);
         }
 
         return Task.CompletedTask;
@@ -145,6 +161,9 @@ public sealed class InMemorySessionStore : ISessionStore
 
     /// <summary>Awaited at the start of <see cref="ReplaceIfUnchangedAsync"/>.</summary>
     public Func<Task>? BeforeReplace { get; set; }
+
+    /// <summary>Awaited after a replace was applied, before it is answered: throw from it to lose the answer of a write that landed.</summary>
+    public Func<Task>? AfterReplace { get; set; }
 
     public int Replacements;
 
@@ -162,13 +181,26 @@ public sealed class InMemorySessionStore : ISessionStore
         }
 
         // Compares by reference: an ETag check.
-        var replaced = _sessions.TryUpdate(key, replacement with { Version = NextVersion() }, current);
+        var replaced = _sessions.TryUpdate(key, replacement with { Version = NextVersion(), SinceLastWrite = null }, current);
         if (replaced)
         {
+            Written(expected.UserId, expected.Id);
             Interlocked.Increment(ref Replacements);
+            if (AfterReplace is { } after)
+            {
+                await after();
+            }
         }
 
         return replaced;
+    }
+
+    private void Written(string userId, string sessionId)
+    {
+        if (StoreClock is { } clock)
+        {
+            _writtenAt[(userId, sessionId)] = clock.GetUtcNow();
+        }
     }
 
     private long _version;
@@ -180,6 +212,9 @@ public sealed class InMemorySessionStore : ISessionStore
 
     public Task<IReadOnlyList<Session>> ListAsync(string userId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Session>>(_sessions.Values.Where(s => s.UserId == userId).ToList());
+
+    public Task<IReadOnlyList<Session>> ListCreatedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Session>>(_sessions.Values.Where(s => s.CreatedAt >= since).ToList());
 }
 
 public sealed class InMemoryRevokedTokenStore : IRevokedTokenStore

@@ -114,6 +114,9 @@ public sealed class DiscoveryEndpointTests
     [InlineData("HS256")]
     public async Task Discovery_is_built_from_the_issuer_and_the_settings_never_from_the_request(string algorithm)
     {
+        var key = algorithm == "ES256" ? TestKey.Es256("current") : TestKey.Hs256("current");
+        _source.Add(new SigningKeyVersion(key.Id, true, Start.AddDays(-1), Value: key.Value));
+
         var (status, headers, body) = await GetAsync(AuthEndpoints.DiscoveryAsync, keys: o => o.Algorithm = algorithm, host: "attacker.example");
 
         Assert.Equal(StatusCodes.Status200OK, status);
@@ -141,11 +144,27 @@ public sealed class DiscoveryEndpointTests
     }
 
     [Fact]
-    public async Task Discovery_needs_no_signing_key()
+    public async Task Discovery_names_every_algorithm_that_validates_now_the_signing_one_first_whatever_the_setting()
     {
-        var (status, _, _) = await GetAsync(AuthEndpoints.DiscoveryAsync);
+        // After a rotation from ES256 to HS256 made by a CLI configured otherwise than the host.
+        var hmac = TestKey.Hs256("hmac-new");
+        var ec = TestKey.Es256("ec-old");
+        _source.Add(new SigningKeyVersion(hmac.Id, true, Start.AddHours(-1), Value: hmac.Value));
+        _source.Add(new SigningKeyVersion(ec.Id, true, Start.AddDays(-1), Value: ec.Value));
+        _source.Add(new SigningKeyVersion("ec-disabled", false, Start.AddDays(-2), Value: SigningKeyMaterial.Generate("ES256")));
 
-        Assert.Equal(StatusCodes.Status200OK, status);
+        var (_, _, body) = await GetAsync(AuthEndpoints.DiscoveryAsync, keys: o => o.Algorithm = "ES256");
+
+        Assert.Equal(["HS256", "ES256"], Strings(body, "access_token_signing_alg_values_supported"));
+    }
+
+    [Fact]
+    public async Task Discovery_answers_503_and_caches_nothing_when_no_key_can_be_had()
+    {
+        var (status, headers, _) = await GetAsync(AuthEndpoints.DiscoveryAsync);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, status);
+        Assert.Equal("no-store", headers.CacheControl.ToString());
     }
 
     private static string[] Strings(JsonElement body, string name) =>

@@ -89,20 +89,48 @@ public sealed class RevocationPublishOrderTests
     }
 
     [Fact]
-    public async Task EndEverythingOfUserAsync_publishes_the_cutoff_it_writes()
+    public async Task EndEverythingOfUserAsync_publishes_every_session_end_with_the_cutoff_it_writes_in_one_call()
     {
-        var (user, _, _) = await UserWithTwoSessionsAsync();
+        var (user, first, second) = await UserWithTwoSessionsAsync();
         _harness.Time.Advance(TimeSpan.FromMilliseconds(1234));
 
         Assert.Equal(2, await _harness.SessionService.EndEverythingOfUserAsync(user.Id, CancellationToken.None));
 
-        var published = Assert.Single(Assert.Single(_harness.Feed.Publishes));
-        Assert.Equal(RevocationEventKind.UserCutoff, published.Kind);
-        Assert.Equal(user.Id, published.Subject);
-        Assert.Equal(Now, published.Instant);
+        // Each session is ended by its own event, whatever clocks stamped its start and the cutoff.
+        var events = Assert.Single(_harness.Feed.Publishes);
+        var cutoff = Assert.Single(events, e => e.Kind == RevocationEventKind.UserCutoff);
+        Assert.Equal(user.Id, cutoff.Subject);
+        Assert.Equal(Now, cutoff.Instant);
+        Assert.Equal(Ids(first, second), EndedSessionIds(events, user));
+        Assert.Equal(3, events.Count);
         Assert.Equal(Now, _harness.Users[user.Id]!.TokensValidAfter);
         Assert.Empty(await SessionIdsAsync(user));
     }
+
+    [Fact]
+    public async Task EndEverythingOfUserAsync_splits_only_what_one_feed_write_cannot_hold()
+    {
+        var user = AuthHarness.NewUser();
+        _harness.Users.Add(user);
+        var started = new List<StartedSession>();
+        for (var i = 0; i < 150; i++)
+        {
+            started.Add(await _harness.SessionService.StartAsync(user, "device", CancellationToken.None));
+        }
+
+        Assert.Equal(150, await _harness.SessionService.EndEverythingOfUserAsync(user.Id, CancellationToken.None));
+
+        var publishes = _harness.Feed.Publishes;
+        Assert.Equal([100, 51], publishes.Select(p => p.Count));
+        var events = publishes.SelectMany(p => p).ToList();
+        Assert.Single(events, e => e.Kind == RevocationEventKind.UserCutoff);
+        Assert.Equal(Ids([.. started]), EndedSessionIds(events, user));
+    }
+
+    private static List<string> EndedSessionIds(IEnumerable<RevocationEvent> events, UserAccount user) =>
+        events.Where(e => e.Kind == RevocationEventKind.SessionEnded)
+            .Select(e => Assert.IsType<string>(e.Subject == user.Id ? e.SessionId : null))
+            .Order(StringComparer.Ordinal).ToList();
 
     [Fact]
     public async Task EndEverySessionAsync_writes_no_cutoff_when_the_publish_fails()
@@ -123,6 +151,25 @@ public sealed class RevocationPublishOrderTests
         Assert.Equal(RevocationEventKind.ServiceCutoff, published.Kind);
         Assert.Equal(cutoff, published.Instant);
         Assert.Equal(cutoff, await _harness.SessionCutoff.GetAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EndEverySessionAsync_ends_the_sessions_its_cutoff_spares_by_their_own_events_and_rows()
+    {
+        var user = AuthHarness.NewUser();
+        _harness.Users.Add(user);
+        var old = await _harness.SessionService.StartAsync(user, "old", CancellationToken.None);
+        _harness.Time.Advance(2 * _harness.Auth.ClockSkew + TimeSpan.FromSeconds(1));
+        var recent = await _harness.SessionService.StartAsync(user, "recent", CancellationToken.None);
+        _harness.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var cutoff = await _harness.SessionService.EndEverySessionAsync(CancellationToken.None);
+
+        // The old one is the cutoff's; the recent one, within the skew of it, is ended explicitly.
+        var events = Assert.Single(_harness.Feed.Publishes);
+        Assert.Equal(cutoff, Assert.Single(events, e => e.Kind == RevocationEventKind.ServiceCutoff).Instant);
+        Assert.Equal(Ids(recent), EndedSessionIds(events, user));
+        Assert.Equal(Ids(old), await SessionIdsAsync(user));
     }
 
     [Theory]
@@ -165,22 +212,21 @@ public sealed class RevocationPublishOrderTests
     }
 
     [Fact]
-    public async Task Global_logout_publishes_the_user_cutoff_and_the_token_revocation_before_writing_them()
+    public async Task Global_logout_publishes_the_session_ends_the_user_cutoff_and_the_token_revocation_in_one_call()
     {
-        var (user, first, _) = await UserWithTwoSessionsAsync();
+        var (user, first, second) = await UserWithTwoSessionsAsync();
         var token = await _harness.IssueAsync(user, first.Session);
 
-        // The cutoff goes out; the token's own publish fails: its denylist row must not be written.
-        var publishes = 0;
-        _harness.Feed.BeforePublish = () => ++publishes == 2
-            ? Task.FromException(new StorageUnavailableException("revocation feed unreachable"))
-            : Task.CompletedTask;
+        var outcome = await _harness.Logout.LogoutAsync(LogoutScope.Global, first.Cookie, token.Token, CancellationToken.None);
 
-        await Assert.ThrowsAsync<StorageUnavailableException>(() =>
-            _harness.Logout.LogoutAsync(LogoutScope.Global, first.Cookie, token.Token, CancellationToken.None));
-
-        Assert.Equal(RevocationEventKind.UserCutoff, Assert.Single(Assert.Single(_harness.Feed.Publishes)).Kind);
-        Assert.False(await IsDenylistedAsync(token));
+        Assert.Equal(2, outcome.SessionsEnded);
+        var events = Assert.Single(_harness.Feed.Publishes);
+        Assert.Equal(4, events.Count);
+        Assert.Equal(user.Id, Assert.Single(events, e => e.Kind == RevocationEventKind.UserCutoff).Subject);
+        Assert.Equal(token.Claims.TokenId, Assert.Single(events, e => e.Kind == RevocationEventKind.TokenRevoked).TokenId);
+        Assert.Equal(Ids(first, second), EndedSessionIds(events, user));
+        Assert.True(await IsDenylistedAsync(token));
+        Assert.Empty(await SessionIdsAsync(user));
     }
 
     [Fact]

@@ -125,8 +125,8 @@ public sealed class TokenRevocationTests
     public async Task Token_issued_before_the_users_TokensValidAfter_is_refused()
     {
         var (user, _, token) = await LoggedInAsync();
-        _harness.Time.Advance(TimeSpan.FromSeconds(5));
-        await _harness.Users.SetTokensValidAfterAsync(user.Id, token.Claims.IssuedAt + TimeSpan.FromSeconds(1), CancellationToken.None);
+        _harness.Time.Advance(_harness.Auth.ClockSkew + TimeSpan.FromSeconds(5));
+        await _harness.Users.SetTokensValidAfterAsync(user.Id, token.Claims.IssuedAt + _harness.Auth.ClockSkew + TimeSpan.FromSeconds(1), CancellationToken.None);
 
         Assert.Equal(Revoked, (await _harness.ValidateAsync(token.Token)).Error);
     }
@@ -167,15 +167,27 @@ public sealed class TokenRevocationTests
     }
 
     [Fact]
+    public async Task TokensValidAfter_alone_spares_a_token_issued_within_the_skew_before_it()
+    {
+        // Another instance's clock may have stamped iat: the cutoff is a backstop, and global logout ends these through their sessions.
+        var (user, _, token) = await LoggedInAsync();
+        _harness.Time.Advance(_harness.Auth.ClockSkew - TimeSpan.FromSeconds(1));
+        await _harness.Users.SetTokensValidAfterAsync(user.Id, _harness.Time.GetUtcNow(), CancellationToken.None);
+
+        var result = await _harness.ValidateAsync(token.Token);
+        Assert.True(result.IsValid, result.Error);
+    }
+
+    [Fact]
     public async Task Token_issued_before_global_logout_within_the_same_second_is_refused()
     {
         var (user, _, token) = await LoggedInAsync();
         _harness.Time.Advance(TimeSpan.FromMilliseconds(400));
 
-        await _harness.Users.SetTokensValidAfterAsync(user.Id, _harness.Time.GetUtcNow(), CancellationToken.None);
+        await _harness.SessionService.EndEverythingOfUserAsync(user.Id, CancellationToken.None);
 
         Assert.Equal(token.Claims.IssuedAt.ToUnixTimeSeconds(), _harness.Time.GetUtcNow().ToUnixTimeSeconds());
-        Assert.False((await _harness.ValidateAsync(token.Token)).IsValid);
+        Assert.Equal("The session has ended.", (await _harness.ValidateAsync(token.Token)).Error);
     }
 
     private async Task<(UserAccount User, Session Session)> AddSessionAsync(UserAccount user)
@@ -198,7 +210,7 @@ public sealed class TokenRevocationTests
     public async Task Token_of_a_session_created_before_the_service_wide_cutoff_is_refused()
     {
         var (_, _, token) = await LoggedInAsync();
-        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        _harness.Time.Advance(_harness.Auth.ClockSkew + TimeSpan.FromSeconds(1));
         await _harness.SessionCutoff.SetAsync(_harness.Time.GetUtcNow(), CancellationToken.None);
 
         Assert.Equal("The session has ended.", (await _harness.ValidateAsync(token.Token)).Error);

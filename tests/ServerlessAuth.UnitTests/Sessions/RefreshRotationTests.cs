@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ServerlessAuth.Logout;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.Sessions;
@@ -118,18 +119,161 @@ public sealed class RefreshRotationTests
         Assert.Equal(RefreshResult.Rotated, (await RefreshAsync(started.Cookie)).Result);
     }
 
-    [Fact]
-    public async Task A_token_two_rotations_old_is_refused_without_ending_the_session()
+    /// <summary>The login's token first, then each rotation's successor: the last one is current.</summary>
+    private async Task<List<SessionCookieValue>> RotateAsync(StartedSession started, int rotations)
+    {
+        var tokens = new List<SessionCookieValue> { started.Cookie };
+        for (var i = 0; i < rotations; i++)
+        {
+            var outcome = await RefreshAsync(tokens[^1]);
+            Assert.Equal(RefreshResult.Rotated, outcome.Result);
+            tokens.Add(outcome.RefreshToken!);
+        }
+
+        return tokens;
+    }
+
+    private Task<Session?> FindAsync(StartedSession started) => _harness.Sessions.FindAsync(started.Session.UserId, started.Session.Id, CancellationToken.None);
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(SessionService.RefreshChainDepth)]
+    public async Task A_spent_token_of_any_older_generation_ends_the_session_even_within_the_grace_window(int generationsBehind)
     {
         var (user, started) = await LoginAsync();
-        var second = (await RefreshAsync(started.Cookie)).RefreshToken!;
-        var third = (await RefreshAsync(second)).RefreshToken!;
+        var tokens = await RotateAsync(started, generationsBehind);
 
+        // No time passes: the grace window covers only the token the last rotation spent.
+        var reuse = await RefreshAsync(tokens[0]);
+
+        Assert.Equal(RefreshResult.ReuseDetected, reuse.Result);
+        Assert.Equal(user.Id, reuse.UserId);
+        var published = Assert.Single(Assert.Single(_harness.Feed.Publishes));
+        Assert.Equal(RevocationEventKind.SessionEnded, published.Kind);
+        Assert.Equal(started.Session.Id, published.SessionId);
+        Assert.Null(await FindAsync(started));
+        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(tokens[^1])).Result);
+    }
+
+    [Fact]
+    public async Task A_token_older_than_the_chain_depth_a_guess_and_another_sessions_spent_token_end_nothing()
+    {
+        var (user, started) = await LoginAsync();
+        var tokens = await RotateAsync(started, SessionService.RefreshChainDepth + 1);
+        var (_, otherStarted) = await LoginAsync();
+        var otherTokens = await RotateAsync(otherStarted, 3);
         _harness.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(started.Cookie)).Result);
 
+        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(tokens[0])).Result);
+        var guessed = SessionCookieValue.Create(user.Id) with { SessionId = started.Session.Id };
+        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(guessed)).Result);
+        // A spent secret of another session, relabelled with this session's ids, proves nothing about this one.
+        var relabelled = otherTokens[1] with { UserId = user.Id, SessionId = started.Session.Id };
+        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(relabelled)).Result);
+
+        Assert.Empty(_harness.Feed.Publishes);
+        Assert.NotNull(await FindAsync(started));
+        Assert.NotNull(await FindAsync(otherStarted));
+        Assert.Equal(RefreshResult.Rotated, (await RefreshAsync(tokens[^1])).Result);
+    }
+
+    [Fact]
+    public async Task The_chain_key_is_made_with_the_session_and_never_changes_so_a_secret_always_has_the_same_successor()
+    {
+        var (_, started) = await LoginAsync();
+        var key = Assert.IsType<byte[]>(started.Session.ChainKey);
+        Assert.Equal(32, key.Length);
+
+        var tokens = await RotateAsync(started, 3);
+
+        Assert.Equal(key, (await FindAsync(started))!.ChainKey);
+        Assert.Equal(tokens[2], tokens[1].Successor(key));
+        Assert.Equal(3, tokens[0].GenerationsBehind((await FindAsync(started))!, SessionService.RefreshChainDepth));
+        Assert.Null((await Sessions.StartAsync(AuthHarness.NewUser(), null, CancellationToken.None)).Session.ChainKey);
+    }
+
+    [Fact]
+    public async Task A_row_without_a_chain_key_gets_one_at_its_next_rotation_and_keeps_it()
+    {
+        var (_, started) = await LoginAsync();
+        // As written before chain keys: never rotated, no key.
+        var stored = (await FindAsync(started))!;
+        Assert.True(await _harness.Sessions.ReplaceIfUnchangedAsync(stored, stored with { ChainKey = null }, CancellationToken.None));
+
+        var tokens = await RotateAsync(started, 3);
+
+        var key = (await FindAsync(started))!.ChainKey!;
+        Assert.Equal(tokens[1], tokens[0].Successor(key));
+        Assert.Equal(RefreshResult.ReuseDetected, (await RefreshAsync(tokens[0])).Result);
+    }
+
+    [Fact]
+    public async Task A_rotation_that_storage_applied_late_and_whose_answer_was_lost_lets_the_client_retry_after_Retry_After()
+    {
+        var (user, started) = await LoginAsync();
+        var store = new FakeTimeProvider(_harness.Time.GetUtcNow());
+        _harness.Sessions.StoreClock = store;
+        // Storage freezes while the rotation's write is on its way; it lands once storage resumes, but the
+        // instance has given up (its storage timeout) and answered 503.
+        _harness.Sessions.BeforeReplace = () =>
+        {
+            _harness.Time.Advance(TimeSpan.FromSeconds(8));
+            store.Advance(TimeSpan.FromSeconds(8));
+            return Task.CompletedTask;
+        };
+        _harness.Sessions.AfterReplace = () => throw new Storage.StorageUnavailableException("Table Storage did not answer within 5 s.");
+        await Assert.ThrowsAsync<Storage.StorageUnavailableException>(() => RefreshAsync(started.Cookie));
+        (_harness.Sessions.BeforeReplace, _harness.Sessions.AfterReplace) = (null, null);
+
+        // The client waits the 503's Retry-After and retries with the only token it holds: 13 s after the
+        // instance stamped the rotation, 5 s after storage wrote it.
+        _harness.Time.Advance(AuthOptions.UnavailableRetryAfter);
+        store.Advance(AuthOptions.UnavailableRetryAfter);
+        var retry = await RefreshAsync(started.Cookie);
+
+        Assert.Equal(RefreshResult.RetriedWithinGrace, retry.Result);
+        Assert.Equal(started.Cookie.Successor(started.Session.ChainKey!), retry.RefreshToken);
+        Assert.Empty(_harness.Feed.Publishes);
+        Assert.Equal(RefreshResult.Rotated, (await RefreshAsync(retry.RefreshToken!)).Result);
         Assert.NotNull(await _harness.Sessions.FindAsync(user.Id, started.Session.Id, CancellationToken.None));
-        Assert.Equal(RefreshResult.Rotated, (await RefreshAsync(third)).Result);
+    }
+
+    [Fact]
+    public async Task The_grace_window_is_measured_on_the_store_clock_not_on_skewed_instance_clocks()
+    {
+        var (_, started) = await LoginAsync();
+        var (_, other) = await LoginAsync();
+        var store = new FakeTimeProvider(_harness.Time.GetUtcNow());
+        _harness.Sessions.StoreClock = store;
+
+        // Storage saw the window pass, whatever this instance's clock says.
+        var otherSuccessor = (await RefreshAsync(other.Cookie)).RefreshToken!;
+        store.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(RefreshResult.ReuseDetected, (await RefreshAsync(other.Cookie)).Result);
+        Assert.Equal(RefreshResult.Invalid, (await RefreshAsync(otherSuccessor)).Result);
+
+        // This instance's clock runs a minute ahead of the one that rotated; storage saw 2 s pass.
+        var successor = (await RefreshAsync(started.Cookie)).RefreshToken!;
+        _harness.Time.Advance(TimeSpan.FromMinutes(1));
+        store.Advance(TimeSpan.FromSeconds(2));
+        var retry = await RefreshAsync(started.Cookie);
+        Assert.Equal(RefreshResult.RetriedWithinGrace, retry.Result);
+        Assert.Equal(successor, retry.RefreshToken);
+    }
+
+    [Fact]
+    public void The_default_grace_window_covers_a_retry_after_a_storage_timeout_and_shorter_ones_are_refused_at_start()
+    {
+        var storage = new Storage.StorageOptions();
+        Assert.True(new AuthOptions().RefreshReuseGraceWindow >= storage.OperationTimeout + AuthOptions.UnavailableRetryAfter);
+
+        var validation = new RefreshGraceValidation(Microsoft.Extensions.Options.Options.Create(storage));
+        Assert.True(validation.Validate(null, new AuthOptions()).Succeeded);
+        Assert.True(validation.Validate(null, new AuthOptions { RefreshReuseGraceWindow = TimeSpan.Zero }).Succeeded);
+        var tooShort = validation.Validate(null, new AuthOptions { RefreshReuseGraceWindow = TimeSpan.FromSeconds(9) });
+        Assert.True(tooShort.Failed);
+        Assert.Contains("Auth:RefreshReuseGraceWindow", tooShort.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,12 +28,17 @@ public sealed class AuthHarness
     /// <param name="keySource">Builds the key source from the harness (its clock and key options); null: the in-memory one.</param>
     /// <param name="mode">Strict by default, so that tests of the table rules read the tables; replica tests pass Replica.</param>
     /// <param name="key">The default source's one version; null: an ES256 key.</param>
+    /// <param name="appliesOwnWrites">
+    /// Whether the services publish through <see cref="LocallyAppliedRevocationFeed"/>, as in a serving host;
+    /// by default straight to <see cref="Feed"/>, so that only polls reach <see cref="Replica"/>.
+    /// </param>
     public AuthHarness(
         Func<AuthHarness, ISigningKeySource>? keySource = null,
         Action<AuthOptions>? configure = null,
         Action<SigningKeyOptions>? configureKeys = null,
         RevocationMode mode = RevocationMode.Strict,
-        TestKey? key = null)
+        TestKey? key = null,
+        bool appliesOwnWrites = false)
     {
         Key = key ?? TestKey.Create("key-version-1");
         Auth = new AuthOptions { Issuer = Issuer, Audience = Audience, PasswordHashIterations = 1000 };
@@ -64,8 +69,9 @@ public sealed class AuthHarness
         Revocation = new TokenRevocationCheck(RevokedTokens, Sessions, Users, SessionCutoff, Replica, revocationOptions, authOptions, Time);
         TokenIssuer = new AccessTokenIssuer(Keys, authOptions, Time);
         Validator = new AccessTokenValidator(Keys, Revocation, authOptions, Time);
-        SessionService = new SessionService(Sessions, Users, SessionCutoff, Feed, authOptions, Time);
-        Logout = new Logout.LogoutService(SessionService, RevokedTokens, Validator, Revocation, Feed, Time);
+        IRevocationFeed publishTo = appliesOwnWrites ? new LocallyAppliedRevocationFeed(Feed, Replica, Keys) : Feed;
+        SessionService = new SessionService(Sessions, Users, SessionCutoff, publishTo, authOptions, Time);
+        Logout = new Logout.LogoutService(SessionService, RevokedTokens, Validator, Revocation, publishTo, Time);
     }
 
     public StorageOptions Storage { get; } = new();

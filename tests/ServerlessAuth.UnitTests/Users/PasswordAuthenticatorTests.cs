@@ -18,7 +18,7 @@ public sealed class PasswordAuthenticatorTests
     public PasswordAuthenticatorTests()
     {
         _hasher = HasherWith(_options.PasswordHashIterations);
-        _authenticator = new PasswordAuthenticator(_users, _hasher);
+        _authenticator = new PasswordAuthenticator(_users, _hasher, PasswordHashGateTests.Gate(_options));
     }
 
     /// <summary>As the core's registration builds it: Identity V3 format with the configured iterations.</summary>

@@ -96,7 +96,8 @@ public static class AdminHttp
         };
         if (userAgent is not null)
         {
-            request.Headers.UserAgent.Add(ProductInfoHeaderValue.Parse(userAgent));
+            // A browser's User-Agent has comments in parentheses that the typed header parser refuses.
+            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         }
 
         using var response = await api.Client.SendAsync(request);

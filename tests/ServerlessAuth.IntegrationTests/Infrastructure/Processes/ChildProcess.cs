@@ -43,9 +43,11 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="assemblyPath"/> with exactly these settings on top of a cleaned environment.</summary>
-    public static ChildProcess Start(string name, string assemblyPath, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <param name="launcher">A program and its arguments that run <c>dotnet &lt;dll&gt;</c> in turn (such as <c>faketime -f -20s</c>); none: dotnet itself.</param>
+    public static ChildProcess Start(
+        string name, string assemblyPath, string workingDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -56,6 +58,16 @@ public sealed class ChildProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var argument in launcher.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.ArgumentList.Add(DotnetHost());
+        }
+
         start.ArgumentList.Add(assemblyPath);
         foreach (var variable in start.Environment.Keys.ToList())
         {

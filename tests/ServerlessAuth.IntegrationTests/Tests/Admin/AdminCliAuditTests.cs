@@ -11,6 +11,11 @@ public sealed class AdminCliAuditTests(AzuriteFixture azurite)
     {
         run.AssertSucceeded();
         var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines is [var only] && only.StartsWith("No audit records match", StringComparison.Ordinal))
+        {
+            return [];
+        }
+
         Assert.StartsWith("TIME (UTC)", lines[0], StringComparison.Ordinal);
         return [.. lines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
     }
@@ -73,5 +78,38 @@ public sealed class AdminCliAuditTests(AzuriteFixture azurite)
         (await scenario.Cli.RunAsync("audit", "list", "--since", "yesterday")).AssertExitCode(1);
         (await scenario.Cli.RunAsync("audit", "list", "--kind", "nonsense")).AssertExitCode(1);
         (await scenario.Cli.RunAsync("audit", "list", "--user", "nobody-" + Guid.NewGuid().ToString("N")[..6])).AssertExitCode(1);
+    }
+    [Fact]
+    public async Task Output_is_quiet_columns_are_separated_json_is_json_and_empty_lists_say_so()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var name = AuthHost.NewUsername();
+        const string password = "an operator chose this one";
+
+        // A successful command writes nothing to stderr: no audit log lines without --verbose.
+        var added = (await scenario.AddUserAsync(name, password)).AssertSucceeded();
+        Assert.Equal("", added.StandardError);
+        var sessionsNone = (await scenario.Cli.RunAsync("sessions", "list", name)).AssertSucceeded();
+        Assert.Equal($"{name} has no sessions.", sessionsNone.StandardOutput.Trim());
+        Assert.Equal("No API clients registered; 'clients add <client-id>' registers one.", (await scenario.Cli.RunAsync("clients", "list")).AssertSucceeded().StandardOutput.Trim());
+        var noneYet = (await scenario.Cli.RunAsync("audit", "list", "--kind", "client_added")).AssertSucceeded();
+        Assert.StartsWith("No audit records match", noneYet.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("[]", (await scenario.Cli.RunAsync("audit", "list", "--kind", "client_added", "--json")).AssertSucceeded().StandardOutput.Trim());
+
+        var session = await AdminHttp.LoginAsync(scenario.Api, name, password, userAgent: "curl/7.88.1");
+        var verbose = (await scenario.Cli.RunAsync("users", "unlock", name, "--verbose")).AssertSucceeded();
+        Assert.Contains("user_unlocked", verbose.StandardError, StringComparison.Ordinal);
+
+        var table = (await scenario.Cli.RunAsync("audit", "list", "--user", name, "--kind", "login_succeeded")).AssertSucceeded();
+        var row = Assert.Single(table.StandardOutput.Split('\n'), l => l.Contains("login_succeeded", StringComparison.Ordinal));
+        Assert.Matches($"session={session.SessionId} {{2,}}curl/7.88.1$", row.TrimEnd());
+        Assert.Equal("", table.StandardError);
+
+        var json = (await scenario.Cli.RunAsync("audit", "list", "--user", name, "--json")).AssertSucceeded();
+        var records = System.Text.Json.JsonDocument.Parse(json.StandardOutput).RootElement.EnumerateArray().ToList();
+        var login = Assert.Single(records, r => r.GetProperty("kind").GetString() == "login_succeeded");
+        Assert.Equal("curl/7.88.1", login.GetProperty("userAgent").GetString());
+        Assert.EndsWith($"session={session.SessionId}", login.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(records, r => r.GetProperty("kind").GetString() == "user_unlocked");
     }
 }

@@ -142,4 +142,71 @@ public sealed class AdminCliKeyTests(AzuriteFixture azurite)
             [new KeyLine(third, "usable", Signs: true), new KeyLine(second, "disabled", Signs: false), new KeyLine(first, "disabled", Signs: false)],
             ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
     }
+    [Fact]
+    public async Task Keys_enable_undoes_a_disable_so_the_runbooks_rollback_can_be_rehearsed()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var original = await OnlyVersionAsync(scenario);
+        var user = await scenario.Host.AddUserAsync();
+        var before = await AdminHttp.LoginAsync(scenario.Api, user.Username, TestSettings.Password);
+        Assert.Equal(original, Jwt.Decode(before.AccessToken).Header.GetProperty("kid").GetString());
+        var rotated = CreatedVersion((await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded(), "New ES256 version ");
+        (await scenario.Cli.RunAsync("keys", "disable", original)).AssertSucceeded();
+        await AdminHttp.AssertTokenRefusedAsync(scenario.Api, before.AccessToken);
+
+        var enabled = (await scenario.Cli.RunAsync("keys", "enable", original)).AssertSucceeded();
+
+        Assert.StartsWith($"Enabled {original}", enabled.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"{rotated} still signs new tokens", enabled.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(
+            [new KeyLine(rotated, "usable", Signs: true), new KeyLine(original, "usable", Signs: false)],
+            ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+        // The token signed with the re-enabled version is accepted again once the host sees the key event.
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var me = await scenario.Api.MeAsync(before.AccessToken);
+            return me.StatusCode == System.Net.HttpStatusCode.OK;
+        }, AuthApiClient.RevocationBound + TimeSpan.FromSeconds(5), "a token of the re-enabled version is accepted again");
+
+        var again = (await scenario.Cli.RunAsync("keys", "enable", original)).AssertSucceeded();
+        Assert.StartsWith($"{original} is already enabled; nothing changed.", again.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("No version 0123456789abcdef0123456789abcdef",
+            (await scenario.Cli.RunAsync("keys", "enable", "0123456789abcdef0123456789abcdef")).AssertExitCode(1).StandardError, StringComparison.Ordinal);
+
+        var audit = (await scenario.Cli.RunAsync("audit", "list", "--kind", "key_enabled", "--json")).AssertSucceeded();
+        var record = Assert.Single(System.Text.Json.JsonDocument.Parse(audit.StandardOutput).RootElement.EnumerateArray());
+        Assert.Equal($"version={original}", record.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Rotating_from_ES256_to_HS256_is_refused_without_yes_and_with_it_discovery_names_both_algorithms()
+    {
+        await using var scenario = await AdminScenario.StartAsync(azurite, withHost: true);
+        var original = await OnlyVersionAsync(scenario);
+        var toHs256 = scenario.Cli.With(new Dictionary<string, string?> { ["SigningKeys__Algorithm"] = "HS256" });
+
+        var refused = (await toHs256.RunAsync("keys", "rotate")).AssertExitCode(1);
+
+        Assert.Equal("", refused.StandardOutput);
+        Assert.Contains($"warning: the current version {original} is ES256", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Refused: APIs that validate with the JWKS alone", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("pass --yes", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal([new KeyLine(original, "usable", Signs: true)], ParseKeyList(await scenario.Cli.RunAsync("keys", "list")));
+
+        var forced = (await toHs256.RunAsync("keys", "rotate", "--yes")).AssertSucceeded();
+        var hs256 = CreatedVersion(forced, "New HS256 version ");
+        Assert.Contains("never published", forced.StandardError, StringComparison.Ordinal);
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var response = await scenario.Api.Client.GetAsync("api/auth/.well-known/openid-configuration");
+            var body = await Responses.ReadJsonAsync(response);
+            return body.GetProperty("access_token_signing_alg_values_supported").EnumerateArray().Select(e => e.GetString()).SequenceEqual(["HS256", "ES256"]);
+        }, AuthApiClient.RevocationBound + TimeSpan.FromSeconds(5), "discovery names HS256 (signing) and ES256 (still validating)");
+
+        // Back to ES256: a warning, no question.
+        var back = (await scenario.Cli.RunAsync("keys", "rotate")).AssertSucceeded();
+        Assert.Contains($"warning: the current version {hs256} is HS256", back.StandardError, StringComparison.Ordinal);
+        CreatedVersion(back, "New ES256 version ");
+    }
 }
