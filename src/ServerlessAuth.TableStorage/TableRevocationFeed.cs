@@ -5,20 +5,25 @@ using ServerlessAuth.Revocation;
 namespace ServerlessAuth.TableStorage;
 
 /// <summary>
-/// <c>RevocationFeed</c>: PK = the UTC minute the event was published (writer's clock), RK = its
-/// ticks and id, so one range query (PK and RK from a starting instant on) reads everything since
-/// then across partitions, and the purge drops whole minutes. Writes are upserts, so a retried
+/// <c>RevocationFeed</c>: PK = the UTC minute of the event's stamp, RK = the stamp's ticks and the
+/// id, so one range query (PK and RK from a starting instant on) reads everything since then across
+/// partitions, and the purge drops whole minutes. The stamp is on the storage service's clock
+/// (<see cref="StorageClock"/>): the event's <c>PublishedAt</c> moved on by as much as this writer's
+/// clock lags storage, so a writer whose clock is behind is keyed where readers look; a read starts
+/// as far earlier as this reader's clock may be ahead of storage. <c>PublishedAt</c> itself is kept
+/// as published. Writes are upserts, so a retried
 /// publish cannot fail on its own first attempt. An insert that took longer than
 /// <see cref="RevocationWindow.LateWrite"/> is written once more under the time it returned (same
 /// event ids, so replicas apply it once): followers' short reads look back only
 /// <see cref="RevocationWindow.Tail"/>.
 /// </summary>
-public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = null) : IRevocationFeed
+public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = null, StorageClock? clock = null) : IRevocationFeed
 {
     private const int MaxBatch = 100; // Table Storage transaction limit
     private const int MaxStamps = 3; // then the publish fails (503) and the caller repeats it
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly StorageClock _clock = clock ?? new StorageClock(time ?? TimeProvider.System);
 
     /// <summary>Rows per page of a read; the query follows continuation tokens across pages.</summary>
     public int PageSize { get; init; } = 1000;
@@ -31,22 +36,25 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
 
     public async Task PublishAsync(IReadOnlyList<RevocationEvent> events, CancellationToken cancellationToken)
     {
-        foreach (var partition in events.GroupBy(e => Partition(e.PublishedAt)))
+        // Read once: a transaction must stay inside one partition of the stamps.
+        var behind = _clock.Behind;
+        foreach (var partition in events.GroupBy(e => Partition(e.PublishedAt + behind)))
         {
             foreach (var chunk in partition.Chunk(MaxBatch))
             {
-                await WriteAsync(chunk, cancellationToken);
+                await WriteAsync(chunk, behind, cancellationToken);
             }
         }
     }
 
-    private async Task WriteAsync(RevocationEvent[] chunk, CancellationToken cancellationToken)
+    private async Task WriteAsync(RevocationEvent[] chunk, TimeSpan behind, CancellationToken cancellationToken)
     {
         DateTimeOffset? restamp = null;
         for (var attempt = 1; ; attempt++)
         {
             var sent = _time.GetUtcNow();
-            var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(e, restamp ?? e.PublishedAt))).ToList();
+            var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                ToEntity(e, restamp ?? e.PublishedAt + behind))).ToList();
             await TableCall.RunAsync(tables, ct => tables.RevocationFeed.SubmitTransactionAsync(actions, ct), cancellationToken);
             var landed = _time.GetUtcNow();
             if (landed - sent <= RevocationWindow.LateWrite)
@@ -60,7 +68,7 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
                     $"Revocation feed inserts took longer than {RevocationWindow.LateWrite.TotalMilliseconds:0} ms {MaxStamps} times in a row.");
             }
 
-            restamp = landed;
+            restamp = landed + behind;
         }
     }
 
@@ -71,6 +79,8 @@ public sealed class TableRevocationFeed(AuthTables tables, TimeProvider? time = 
     /// </summary>
     public async Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken)
     {
+        // The caller's instant is on this instance's clock; stamps are on storage's.
+        from -= _clock.Ahead;
         var current = Minute(_time.GetUtcNow());
         var first = Minute(from);
         if (current - first < ParallelFrom || current - first > MaxParallelSpan)

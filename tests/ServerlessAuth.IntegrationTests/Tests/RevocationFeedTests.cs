@@ -75,7 +75,10 @@ public sealed class RevocationFeedTests(AzuriteFixture azurite)
             await feed.PublishAsync([e], CancellationToken.None);
         }
 
-        // Six minutes back: the per-minute parallel path; the first event is exactly at its start.
+        // Six minutes back: the per-minute parallel path; the first event is exactly at its start. Read by a
+        // feed whose storage clock has learnt nothing, so it starts at the instant given (the host's may
+        // start up to a second and a half earlier, as far as its clock may be ahead of storage's).
+        feed = new TableRevocationFeed(host.Service<AuthTables>());
         var read = await feed.ReadSinceAsync(events[0].PublishedAt, CancellationToken.None);
 
         Assert.Equal(events.Select(e => e.Id), read.Select(e => e.Id));
@@ -100,6 +103,39 @@ public sealed class RevocationFeedTests(AzuriteFixture azurite)
         Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start, CancellationToken.None)));
         var tail = host.Service<RevocationWindow>().Tail;
         Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start + TimeSpan.FromSeconds(2) - tail, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task A_writer_whose_clock_lags_storage_is_found_by_a_short_read_on_time_and_by_one_whose_clock_is_ahead()
+    {
+        await using var host = await StartHostAsync();
+        var tail = host.Service<RevocationWindow>().Tail;
+        var (lagging, laggingTime) = FeedOnShiftedClock(host, TimeSpan.FromSeconds(-20));
+        var (ahead, aheadTime) = FeedOnShiftedClock(host, TimeSpan.FromSeconds(20));
+        // Their first reads teach them the storage clock (as an instance's first sync does).
+        await lagging.ReadSinceAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        await ahead.ReadSinceAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var e = RevocationEvent.TokenRevoked("jti-lagging", DateTimeOffset.UtcNow.AddMinutes(5), laggingTime.GetUtcNow());
+
+        await lagging.PublishAsync([e], CancellationToken.None);
+
+        // On storage's clock (this machine's), one tail before now: keyed by storage time, PublishedAt as published.
+        var onTime = await new TableRevocationFeed(host.Service<AuthTables>()).ReadSinceAsync(DateTimeOffset.UtcNow - tail, CancellationToken.None);
+        Assert.Equal(e, Assert.Single(onTime));
+        // A reader 20 s ahead of storage, one tail before its own now.
+        Assert.Equal(e, Assert.Single(await ahead.ReadSinceAsync(aheadTime.GetUtcNow() - tail, CancellationToken.None)));
+    }
+
+    /// <summary>A feed over its own table client whose pipeline teaches a storage clock read on a shifted clock.</summary>
+    private static (TableRevocationFeed Feed, TimeProvider Time) FeedOnShiftedClock(AuthHost host, TimeSpan shift)
+    {
+        var time = new ShiftedTimeProvider(shift);
+        var clock = new StorageClock(time);
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(clock, Azure.Core.HttpPipelinePosition.PerRetry);
+        var tables = new AuthTables(new Azure.Data.Tables.TableServiceClient(host.ConnectionString, options),
+            host.Service<Microsoft.Extensions.Options.IOptions<ServerlessAuth.Storage.StorageOptions>>(), host.Service<ServerlessAuth.Telemetry.AuthMetrics>());
+        return (new TableRevocationFeed(tables, time, clock), time);
     }
 
     private sealed class SteppingTime(DateTimeOffset start, TimeSpan firstStep) : TimeProvider

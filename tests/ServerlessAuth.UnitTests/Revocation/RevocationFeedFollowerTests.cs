@@ -55,11 +55,13 @@ public sealed class RevocationFeedFollowerTests
     }
 
     [Fact]
-    public void Short_reads_look_back_the_late_write_limit_plus_the_clock_agreement()
+    public void Short_reads_look_back_the_late_write_limit_plus_the_storage_clocks_uncertainty()
     {
-        Assert.Equal(TimeSpan.FromSeconds(1), _harness.Window.Tail);
+        // 500 ms late write + 1 s Date resolution + 500 ms round trip.
+        Assert.Equal(TimeSpan.FromSeconds(2), _harness.Window.Tail);
         Assert.Equal(TimeSpan.FromSeconds(30), _harness.Window.FullReadInterval);
-        Assert.Equal(TimeSpan.FromSeconds(65), _harness.Window.RereadHorizon);
+        // Overlap (35 s) + full-read interval + the skew a lagging writer's PublishedAt may trail its stamp by.
+        Assert.Equal(TimeSpan.FromSeconds(95), _harness.Window.RereadHorizon);
     }
 
     [Fact]
