@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, integration (starts its own Azurite), browser (Debian's chromium),
-# infrastructure (Bicep build + lint).
+# infrastructure (Bicep build + lint), and the Node package's tests (clients/node, node --test).
 # Installs what it needs: Azurite from package-lock.json (npm ci, skipped when node_modules already
 # matches it, unless CI=true), NuGet packages (incl. the Bicep CLI) by restore, the local .NET tools
 # (.config/dotnet-tools.json: pwsh, which runs the Windows hook scripts in the infra tests), and
@@ -27,11 +27,20 @@ log=$(mktemp)
 status=0
 dotnet test ServerlessAuth.sln --no-build -c Release 2>&1 | tee "$log" || status=$?
 
-# One closing line over all test projects: "tests: N passed, N failed, N skipped".
+# The Node package (clients/node): its own tests, then the real-service ones against the Release build
+# above (Azurite from the root install, our host, the admin CLI), and the sample API as a process.
+# Their lockfiles name no registry.
+node_status=0
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && (cd sample && npm ci --no-audit --no-fund --loglevel=error) && npm test) 2>&1 | tee -a "$log" || node_status=$?
+[ "$node_status" -eq 0 ] || status=$node_status
+
+# One closing line over all test projects and the Node tests: "tests: N passed, N failed, N skipped".
+# The Node test runner's summary is TAP: "# pass N", "# fail N", "# skipped N".
 awk '/(Passed|Failed)! +- Failed:/ {
        for (i = 1; i <= NF; i++) { v = $(i + 1); gsub(",", "", v);
          if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v }
      }
+     /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 } /^# skipped [0-9]+$/ { s += $3 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
 exit $status

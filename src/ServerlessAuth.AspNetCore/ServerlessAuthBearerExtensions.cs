@@ -45,7 +45,6 @@ public static class ServerlessAuthBearerExtensions
         });
         services.TryAddSingleton<IssuerMetadata>();
         services.TryAddSingleton<RevocationsEndpoint>();
-        services.TryAddSingleton<IntrospectionClient>();
         services.TryAddSingleton<BearerRevocationState>();
         services.TryAddSingleton<ServerlessAuthTokenCheck>();
         services.AddHostedService(sp => sp.GetRequiredService<BearerRevocationState>().Follower);

@@ -8,18 +8,16 @@ namespace ServerlessAuth.AspNetCore;
 /// <summary>
 /// What a ServerlessAuth token must pass after JwtBearer checked its signature, algorithm, type, issuer,
 /// audience and expiry: its claims, its lifetime, and its revocation state in the replica. No call to the
-/// issuer per request, except introspection for a session begun in a cutoff's own second.
+/// issuer per request.
 /// </summary>
 public sealed class ServerlessAuthTokenCheck(
     BearerRevocationState state,
     IssuerMetadata metadata,
-    IntrospectionClient introspection,
     IOptions<ServerlessAuthBearerOptions> options)
 {
     public const string Malformed = "The token is malformed.";
     public const string MissingClaim = "The token lacks a required claim.";
     public const string WrongLifetime = "The token's lifetime is not one this issuer issues.";
-    public const string NotActive = "The token is no longer active.";
 
     /// <returns>null when the token may be used; otherwise the error_description of a 401.</returns>
     /// <exception cref="ServerlessAuthUnavailableException">The token's standing cannot be proven now (503).</exception>
@@ -50,7 +48,6 @@ public sealed class ServerlessAuthTokenCheck(
         return answer switch
         {
             ReplicaAnswer.Accept or ReplicaAnswer.Refuse => refusal,
-            ReplicaAnswer.AskStorage => await introspection.IsActiveAsync(token.EncodedToken, claims, cancellationToken) ? null : NotActive,
             _ => throw new ServerlessAuthUnavailableException(replica.DescribeStaleness("the issuer's revocations")),
         };
     }

@@ -60,7 +60,7 @@ public static class Problems
 
     public static IResult Unavailable(HttpContext context, string detail)
     {
-        context.Response.Headers.RetryAfter = "5";
+        context.Response.Headers.RetryAfter = ((int)AuthOptions.UnavailableRetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "Service temporarily unavailable", detail);
     }
 

@@ -10,13 +10,6 @@ public enum ReplicaAnswer
     Accept,
     Refuse,
 
-    /// <summary>
-    /// Not returned any more: cutoffs carry a skew allowance (<see cref="SessionValidity.EndedByCutoff"/>), so
-    /// there is no same-second case left for the tables to decide. Kept while the ServerlessAuth.AspNetCore
-    /// handler still maps it to introspection.
-    /// </summary>
-    AskStorage,
-
     /// <summary>The replica cannot prove it is current: refuse with 503.</summary>
     Stale,
 }

@@ -191,7 +191,12 @@ public sealed class KeyRotationTests(AzuriteFixture azurite)
         var oldKid = Kid(first);
         await a.Api.GetMeAsync(first); // answered only once A's first feed poll is done: it began before the rotation
 
-        var rotated = await a.Service<KeyRotation>().RotateAsync(emergency: false, endSessions: false, CancellationToken.None);
+        // Rotated by another party (as the admin CLI does): A's own publishes would reach its replica at once.
+        RotationOutcome rotated;
+        await using (var other = await a.StartSiblingAsync())
+        {
+            rotated = await other.Service<KeyRotation>().RotateAsync(emergency: false, endSessions: false, CancellationToken.None);
+        }
 
         // B starts after the rotation (a newly scaled-out instance), so it signs with the new version.
         await using var b = await a.StartSiblingAsync();
