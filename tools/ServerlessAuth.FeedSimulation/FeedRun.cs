@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ServerlessAuth.Revocation;
 using ServerlessAuth.SigningKeys;
 using ServerlessAuth.Storage;
+using ServerlessAuth.TableStorage;
 using ServerlessAuth.Tokens;
 
 namespace ServerlessAuth.FeedSimulation;
@@ -13,7 +14,7 @@ public enum FeedDesign
     /// <summary>Every poll reads the whole overlap behind the previous one; inserts are written once.</summary>
     Today,
 
-    /// <summary>Short reads (tail), a full read every <see cref="RevocationWindow.FullReadInterval"/>, slow inserts stamped again.</summary>
+    /// <summary>Short reads (tail), a full read every <see cref="RevocationWindow.FullReadInterval"/>, slow inserts stamped again, stamps and cursors on the storage clock.</summary>
     Changed,
 }
 
@@ -62,10 +63,13 @@ public static class FeedRun
         {
             var offset = TimeSpan.FromMilliseconds((random.NextDouble() * 2 - 1) * s.ClockSpreadMs);
             var time = new InstanceClock(clock, offset);
+            // Changed design, as StorageClock: the instance's estimate of storage minus its clock is low by up to the
+            // Date header's second plus a round trip (drawn once per instance; the model's clock is storage's).
+            var estimate = s.Design == FeedDesign.Changed ? -offset - StorageClockError() : TimeSpan.Zero;
             var replica = new RevocationReplica(window, revocation, auth, time);
-            var follower = new RevocationFeedFollower(new ModelReader(model), replica, window, NoKeys.Instance, revocation, time,
+            var follower = new RevocationFeedFollower(new ModelReader(model, Positive(-estimate)), replica, window, NoKeys.Instance, revocation, time,
                 NullLogger<RevocationFeedFollower>.Instance) { FullReadPhase = random.NextDouble() };
-            instances[i] = new Instance(time, replica, follower);
+            instances[i] = new Instance(time, replica, follower, Positive(estimate));
         }
 
         var published = new List<(DateTimeOffset At, AccessTokenClaims Claims)>();
@@ -90,13 +94,21 @@ public static class FeedRun
             delays.Count, instances.Sum(i => (long)i.Pending.Count), secondStamps,
             Process.GetCurrentProcess().TotalProcessorTime - cpu, model.Queries, model.EntitiesRead, model.ReadTransactions, publishedTotal);
 
+        TimeSpan StorageClockError() => StorageClock.Resolution * random.NextDouble() + TimeSpan.FromMilliseconds(8);
+
+        static TimeSpan Positive(TimeSpan t) => t > TimeSpan.Zero ? t : TimeSpan.Zero;
+
         TimeSpan Exponential() => TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) / s.RevocationsPerSecond);
 
         void Publish()
         {
             var now = clock.Now;
             var writer = instances[random.Next(instances.Length)];
-            var writerNow = random.NextDouble() < s.LaggingShare ? now - auth.Value.ClockSkew : writer.Clock.GetUtcNow();
+            var lagging = random.NextDouble() < s.LaggingShare;
+            var writerNow = lagging ? now - auth.Value.ClockSkew : writer.Clock.GetUtcNow();
+            // As TableRevocationFeed: the stamp is moved on by as much as the writer's clock lags storage.
+            var behind = !lagging ? writer.Behind
+                : s.Design == FeedDesign.Changed ? Positive(auth.Value.ClockSkew - StorageClockError()) : TimeSpan.Zero;
             var jti = $"jti-{sequence++}";
             if (now >= model.CountFrom && now < model.CountUntil)
             {
@@ -114,7 +126,7 @@ public static class FeedRun
                 }
             }
 
-            Insert(e, writerNow, 1);
+            Insert(e, writerNow + behind, 1);
             clock.At(now + Exponential(), Publish);
         }
 
@@ -159,14 +171,15 @@ public static class FeedRun
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private sealed record Instance(InstanceClock Clock, RevocationReplica Replica, RevocationFeedFollower Follower)
+    private sealed record Instance(InstanceClock Clock, RevocationReplica Replica, RevocationFeedFollower Follower, TimeSpan Behind)
     {
         public List<int> Pending { get; } = [];
     }
 
-    private sealed class ModelReader(TableServiceModel model) : IRevocationFeedReader
+    /// <summary>As TableRevocationFeed: a read starts as much earlier as the reader's clock may be ahead of storage.</summary>
+    private sealed class ModelReader(TableServiceModel model, TimeSpan ahead) : IRevocationFeedReader
     {
-        public Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken) => model.Query(from);
+        public Task<IReadOnlyList<RevocationEvent>> ReadSinceAsync(DateTimeOffset from, CancellationToken cancellationToken) => model.Query(from - ahead);
     }
 
     private sealed class NoKeys : ISigningKeyRefresh
