@@ -27,11 +27,14 @@ public static class AzuriteCheck
         var requests = new RequestCounter();
         var clientOptions = new TableClientOptions();
         clientOptions.AddPolicy(requests, HttpPipelinePosition.PerRetry);
+        // As the hosts: the feed's stamps and cursors on the storage clock learnt from the responses.
+        var storageClock = new StorageClock(TimeProvider.System);
+        clientOptions.AddPolicy(storageClock, HttpPipelinePosition.PerRetry);
         var storage = Options.Create(new StorageOptions { TablePrefix = $"sim{Environment.ProcessId}{design}".ToLowerInvariant() });
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var tables = new AuthTables(new TableServiceClient(connectionString, clientOptions), storage, new AuthMetrics(meters));
         await tables.CreateAllAsync(CancellationToken.None);
-        var feed = new TableRevocationFeed(tables);
+        var feed = new TableRevocationFeed(tables, clock: storageClock);
         var counting = new CountingReader(feed);
 
         var auth = Options.Create(new AuthOptions());
