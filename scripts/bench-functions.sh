@@ -10,21 +10,19 @@
 # Usage: scripts/bench-functions.sh [duration=10s] [connections=32] [rounds=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 DURATION="${1:-10s}"; CONNECTIONS="${2:-32}"; ROUNDS="${3:-2}"
 TABLE_PORT=10103; WEBHOST_PORT=7181; FUNCTIONS_PORT=7182
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+require_tools wrk
 
 PIDS=()
 SETTINGS=$(mktemp --suffix=.json)
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; rm -f "$SETTINGS"; }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+start_azurite $TABLE_PORT
 
-CONNECTION="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+CONNECTION="$(devstore_connection_string $TABLE_PORT)"
 ISSUER=https://localhost:$WEBHOST_PORT/api/auth
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export AuthStorage__ConnectionString="$CONNECTION" Auth__Issuer=$ISSUER Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
@@ -39,8 +37,7 @@ for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost tests/Serverl
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null
 done
 dotnet dev-certs https >/dev/null 2>&1 || true
-ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
-(cd "$(mktemp -d)" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+add_bench_user
 
 dotnet src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll --urls https://127.0.0.1:$WEBHOST_PORT >/dev/null & PIDS+=($!)
 FUNCTIONS_OUT=$(mktemp)

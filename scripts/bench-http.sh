@@ -9,31 +9,28 @@
 # Usage: scripts/bench-http.sh [duration=10s] [connections=32] [rounds=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 DURATION="${1:-10s}"; CONNECTIONS="${2:-32}"; ROUNDS="${3:-2}"
 TABLE_PORT=10102; REPLICA_PORT=7171; STRICT_PORT=7172; BARE_PORT=7173; PEER_PORT=7091; REDIS_PORT=6391
 PEERS="$(cd .. && pwd)/shared/peers"
-for tool in wrk redis-server; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk redis-server)"; exit 1; }; done
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+require_tools wrk redis-server
 
 PIDS=()
 PEER_STOP=""
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; [ -z "$PEER_STOP" ] || eval "$PEER_STOP" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+start_azurite $TABLE_PORT
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+export AuthStorage__ConnectionString="$(devstore_connection_string $TABLE_PORT)"
 export Auth__Issuer=https://localhost:$REPLICA_PORT/api/auth Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
 for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost tests/ServerlessAuth.Benchmarks; do
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null
 done
 dotnet dev-certs https >/dev/null 2>&1 || true
-ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
-(cd "$(mktemp -d)" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+add_bench_user
 
 HOST=src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll
 Revocation__Mode=Replica dotnet $HOST --urls https://127.0.0.1:$REPLICA_PORT >/dev/null & PIDS+=($!)

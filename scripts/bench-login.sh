@@ -8,21 +8,19 @@
 # Extra host settings go through the environment, e.g. Auth__PasswordHashConcurrency=256 (no gate, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 DURATION="${1:-20s}"; LEVELS="${2:-10 50 100}"
-TABLE_PORT=10103; PORT=7174
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+TABLE_PORT=10104; PORT=7174
+require_tools wrk
 
 PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+start_azurite $TABLE_PORT
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+export AuthStorage__ConnectionString="$(devstore_connection_string $TABLE_PORT)"
 # All clients come from one address: the per-address limiter would measure itself, not the login.
 export Auth__Issuer=https://localhost:$PORT/api/auth Auth__Audience=bench Auth__LoginAttemptsPerMinute=100000
 export Logging__LogLevel__Default=Warning
@@ -30,8 +28,7 @@ for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do
   dotnet build "$project" -c Release -v quiet -nologo >/dev/null
 done
 dotnet dev-certs https >/dev/null 2>&1 || true
-ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
-(cd "$(mktemp -d)" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+add_bench_user
 
 dotnet src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll --urls https://127.0.0.1:$PORT >/dev/null & PIDS+=($!)
 for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$PORT/api/health" && break; sleep 0.2; done

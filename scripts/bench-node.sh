@@ -10,11 +10,11 @@
 # Usage: scripts/bench-node.sh [duration=10s] [connections=32] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 DURATION="${1:-10s}"; CONNECTIONS="${2:-32}"; ROUNDS="${3:-3}"
-TABLE_PORT=10112; HOST_PORT=7181; SAMPLE_PORT=5081; BARE_PORT=5082; PEER_PORT=7091; REDIS_PORT=6391
+TABLE_PORT=10112; HOST_PORT=7191; SAMPLE_PORT=5081; BARE_PORT=5082; PEER_PORT=7091; REDIS_PORT=6391
 PEERS="$(cd .. && pwd)/shared/peers"
-for tool in wrk redis-server; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk redis-server)"; exit 1; }; done
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+require_tools wrk redis-server
 (cd clients/node/sample && npm ci --no-audit --no-fund --loglevel=error)
 
 PIDS=()
@@ -22,12 +22,10 @@ PEER_STOP=""
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; [ -z "$PEER_STOP" ] || eval "$PEER_STOP" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+start_azurite $TABLE_PORT
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-export AuthStorage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+export AuthStorage__ConnectionString="$(devstore_connection_string $TABLE_PORT)"
 export Auth__Issuer=http://127.0.0.1:$HOST_PORT/api/auth Auth__Audience=bench Auth__LoginAttemptsPerMinute=1000
 export Logging__LogLevel__Default=Warning
 for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do
@@ -35,7 +33,7 @@ for project in src/ServerlessAuth.Admin src/ServerlessAuth.WebHost; do
 done
 ADMIN=(dotnet "$PWD/src/ServerlessAuth.Admin/bin/Release/net10.0/serverlessauth-admin.dll")
 WORK=$(mktemp -d)
-(cd "$WORK" && "${ADMIN[@]}" setup >/dev/null && printf 'bench-password-1\n' | "${ADMIN[@]}" users add bench >/dev/null)
+add_bench_user
 SECRET=$(cd "$WORK" && "${ADMIN[@]}" clients add bench-api | grep -oE '(^|[^A-Za-z0-9_-])[A-Za-z0-9_-]{43}([^A-Za-z0-9_-]|$)' | tr -d ' \t' | tail -1)
 
 dotnet src/ServerlessAuth.WebHost/bin/Release/net10.0/ServerlessAuth.WebHost.dll --urls http://127.0.0.1:$HOST_PORT >/dev/null & PIDS+=($!)

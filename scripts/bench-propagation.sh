@@ -5,14 +5,13 @@
 # Usage: scripts/bench-propagation.sh [logouts=100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TABLE_PORT=10103
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-AZURITE=$!
-trap 'kill $AZURITE 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+. scripts/lib.sh
+TABLE_PORT=10105
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start_azurite $TABLE_PORT
 dotnet dev-certs https >/dev/null 2>&1 || true
 dotnet build tests/ServerlessAuth.Benchmarks -c Release -v quiet -nologo >/dev/null
 dotnet tests/ServerlessAuth.Benchmarks/bin/Release/net10.0/ServerlessAuth.Benchmarks.dll propagation \
-  "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;" \
+  "$(devstore_connection_string $TABLE_PORT)" \
   "${1:-100}"

@@ -4,14 +4,15 @@ namespace ServerlessAuth.IntegrationTests.Tests.Scripts;
 
 /// <summary>
 /// scripts/test.sh copied into a scratch repository with stand-ins for npm and dotnet first on PATH:
-/// npm ci runs only when node_modules was not installed from the current package files, or in CI.
+/// npm ci runs only when node_modules was not installed from the current package files, or in CI; the Node
+/// package's tests run too.
 /// </summary>
 public sealed class TestScriptTests : IDisposable
 {
-    // npm ci as far as the script can tell: node_modules is recreated. Each call is logged.
+    // npm ci as far as the script can tell: node_modules is recreated. Each call is logged with where it ran.
     private const string FakeNpm = """
         #!/bin/sh
-        echo "npm $*" >> "$CALLS"
+        echo "npm $* @$(pwd)" >> "$CALLS"
         if [ "$1" = "ci" ]; then rm -rf node_modules; mkdir node_modules; fi
         """;
 
@@ -26,6 +27,7 @@ public sealed class TestScriptTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_repository, "scripts"));
         Directory.CreateDirectory(Path.Combine(_repository, "fake-bin"));
+        Directory.CreateDirectory(Path.Combine(_repository, "clients", "node", "sample"));
         File.Copy(Path.Combine(DemoUserScriptTests.RepositoryRoot(), "scripts", "test.sh"), Path.Combine(_repository, "scripts", "test.sh"));
         File.WriteAllText(Path.Combine(_repository, "package.json"), "{\"name\":\"x\"}\n");
         File.WriteAllText(Path.Combine(_repository, "package-lock.json"), "{\"lockfileVersion\":3}\n");
@@ -68,7 +70,8 @@ public sealed class TestScriptTests : IDisposable
         Assert.True(process.ExitCode == 0, $"test.sh exited with {process.ExitCode}\nstdout: {await output}\nstderr: {await error}");
         var lines = File.ReadAllLines(calls);
         Assert.Contains("dotnet test ServerlessAuth.sln --no-build -c Release", lines);
-        return lines.Count(l => l.StartsWith("npm ci", StringComparison.Ordinal));
+        Assert.Contains($"npm test @{Path.Combine(_repository, "clients", "node")}", lines);
+        return lines.Count(l => l.StartsWith("npm ci", StringComparison.Ordinal) && l.EndsWith($"@{_repository}", StringComparison.Ordinal));
     }
 
     [Fact]
