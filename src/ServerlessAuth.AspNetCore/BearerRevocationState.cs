@@ -9,7 +9,7 @@ namespace ServerlessAuth.AspNetCore;
 /// The core's revocation state (<see cref="RevocationReplica"/>, <see cref="RevocationFeedFollower"/>),
 /// built from this library's settings instead of the issuer's sections, so an API's own configuration
 /// and services are left alone. The follower reads the revocations endpoint and, on a key event,
-/// re-reads the JWKS through <see cref="IssuerMetadata"/>.
+/// re-reads the JWKS through <see cref="IssuerMetadata"/>. Every poll is a full read of the overlap.
 /// </summary>
 public sealed class BearerRevocationState
 {
@@ -30,7 +30,10 @@ public sealed class BearerRevocationState
         });
         // The HTTP timeout plays the part of the issuer's storage timeout: the overlap each poll re-reads.
         var storage = Options.Create(new StorageOptions { OperationTimeout = settings.HttpTimeout });
-        Window = new RevocationWindow(auth, storage);
+        // Every poll re-reads the whole overlap: the endpoint's `since` is on this API's clock, which the
+        // issuer cannot put on the storage clock, so short reads would lose events for an API whose clock
+        // is ahead of the issuer's until the next full read.
+        Window = new RevocationWindow(auth, storage) { FullReadInterval = TimeSpan.Zero };
         Replica = new RevocationReplica(Window, revocation, auth, time);
         Follower = new RevocationFeedFollower(endpoint, Replica, Window, metadata, revocation, time, loggers.CreateLogger<RevocationFeedFollower>());
         StalenessBound = settings.StalenessBound;

@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
@@ -40,6 +41,8 @@ public static class TableStorageServiceCollectionExtensions
             clients.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential, provider) =>
                 {
                     var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                    // Every response teaches the storage clock, on which the revocation feed is stamped and read.
+                    clientOptions.AddPolicy(provider.GetRequiredService<StorageClock>(), HttpPipelinePosition.PerRetry);
                     return !string.IsNullOrEmpty(storage.ConnectionString)
                         ? new TableServiceClient(storage.ConnectionString, clientOptions)
                         : new TableServiceClient(storage.TableServiceUri!, credential, clientOptions);
@@ -57,6 +60,7 @@ public static class TableStorageServiceCollectionExtensions
                 .ConfigureOptions(o => o.Retry.NetworkTimeout = TimeSpan.FromSeconds(5));
         });
 
+        services.AddSingleton<StorageClock>();
         services.AddSingleton<AuthTables>();
         services.AddSingleton<IUserStore, TableUserStore>();
         services.AddSingleton<ISessionStore, TableSessionStore>();

@@ -7,10 +7,14 @@ namespace ServerlessAuth.Revocation;
 
 /// <summary>
 /// Keeps this instance's <see cref="RevocationReplica"/> current: one feed query per poll interval.
-/// At start it reads the last <see cref="RevocationWindow.Retention"/>; after that each query starts
-/// <see cref="RevocationWindow.Overlap"/> before the previous one began, so no event is missed for a
-/// writer's clock skew or a slow insert, and re-read events are applied once. A failed poll leaves
-/// the cursor where it was; the replica turns stale and requests fail closed until a poll succeeds.
+/// At start it reads the last <see cref="RevocationWindow.Retention"/>. After that a poll is short: it
+/// reads from <see cref="RevocationWindow.Tail"/> before the previous poll began (slow inserts are
+/// stamped again by their writer, so they fall inside it). Once per
+/// <see cref="RevocationWindow.FullReadInterval"/> a full read goes back <see cref="RevocationWindow.Overlap"/>
+/// before the previous full read, so no event is missed for a clock off by up to the skew or a writer
+/// that stopped between its slow insert and the second stamp. Re-read events are applied once. A
+/// failed poll leaves the cursors where they were; the replica turns stale and requests fail closed
+/// until a poll succeeds.
 /// </summary>
 public sealed partial class RevocationFeedFollower(
     IRevocationFeedReader feed,
@@ -21,8 +25,17 @@ public sealed partial class RevocationFeedFollower(
     TimeProvider time,
     ILogger<RevocationFeedFollower> logger) : BackgroundService
 {
-    private DateTimeOffset? _from;
+    private DateTimeOffset? _lastStart;
+    private DateTimeOffset? _lastFullStart;
+    private DateTimeOffset _nextFullAt;
     private bool _failing;
+
+    /// <summary>
+    /// Where in its first <see cref="RevocationWindow.FullReadInterval"/> this instance does its second
+    /// full read (0 to 1): instances started together spread their full reads instead of reading the
+    /// whole overlap in the same second.
+    /// </summary>
+    public double FullReadPhase { get; init; } = Random.Shared.NextDouble();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,7 +63,10 @@ public sealed partial class RevocationFeedFollower(
     public async Task PollOnceAsync(CancellationToken cancellationToken)
     {
         var started = time.GetUtcNow();
-        var from = _from ?? started - window.Retention;
+        var full = _lastFullStart is null || started >= _nextFullAt;
+        var from = _lastStart is not { } last ? started - window.Retention
+            : full ? _lastFullStart!.Value - window.Overlap
+            : last - window.Tail;
         try
         {
             var events = await feed.ReadSinceAsync(from, cancellationToken);
@@ -59,7 +75,13 @@ public sealed partial class RevocationFeedFollower(
                 keys.RequestRefresh();
             }
 
-            _from = started - window.Overlap;
+            _lastStart = started;
+            if (full)
+            {
+                _nextFullAt = started + (_lastFullStart is null ? window.FullReadInterval * FullReadPhase : window.FullReadInterval);
+                _lastFullStart = started;
+            }
+
             if (_failing)
             {
                 _failing = false;

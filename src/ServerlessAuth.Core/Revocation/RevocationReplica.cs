@@ -205,7 +205,7 @@ public sealed class RevocationReplica(RevocationWindow window, IOptions<Revocati
         }
 
         // Ids are needed only while the next polls may read their events again.
-        var forgetBefore = (now - window.Overlap - options.Value.StalenessBound).UtcTicks;
+        var forgetBefore = (now - window.RereadHorizon - options.Value.StalenessBound).UtcTicks;
         foreach (var (id, published) in _applied)
         {
             if (published < forgetBefore)

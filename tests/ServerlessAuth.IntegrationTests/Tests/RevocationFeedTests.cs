@@ -62,6 +62,90 @@ public sealed class RevocationFeedTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_starting_instances_read_of_several_minutes_queries_each_minute_and_returns_every_event_once_in_order()
+    {
+        await using var host = await StartHostAsync();
+        var feed = host.Service<IRevocationFeed>();
+        var now = DateTimeOffset.UtcNow;
+        var events = Enumerable.Range(0, 12)
+            .Select(i => RevocationEvent.SessionEnded("user", $"session-{i:D2}", now - TimeSpan.FromSeconds(330 - i * 30)))
+            .ToList();
+        foreach (var e in events)
+        {
+            await feed.PublishAsync([e], CancellationToken.None);
+        }
+
+        // Six minutes back: the per-minute parallel path; the first event is exactly at its start. Read by a
+        // feed whose storage clock has learnt nothing, so it starts at the instant given (the host's may
+        // start up to a second and a half earlier, as far as its clock may be ahead of storage's).
+        feed = new TableRevocationFeed(host.Service<AuthTables>());
+        var read = await feed.ReadSinceAsync(events[0].PublishedAt, CancellationToken.None);
+
+        Assert.Equal(events.Select(e => e.Id), read.Select(e => e.Id));
+        var later = await feed.ReadSinceAsync(events[0].PublishedAt + TimeSpan.FromTicks(1), CancellationToken.None);
+        Assert.Equal(events.Skip(1).Select(e => e.Id), later.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task An_insert_slower_than_the_late_write_limit_is_written_again_under_the_time_it_returned()
+    {
+        await using var host = await StartHostAsync();
+        var start = DateTimeOffset.UtcNow;
+        // The feed's clock: the insert is sent at the start and returns 2 s later, then every call is 1 ms apart.
+        var feed = new TableRevocationFeed(host.Service<AuthTables>(), new SteppingTime(start, TimeSpan.FromSeconds(2)));
+        var e = RevocationEvent.TokenRevoked("jti-slow", start.AddMinutes(5), start);
+
+        await feed.PublishAsync([e], CancellationToken.None);
+
+        var rows = host.Service<AuthTables>().RevocationFeed.Query<Azure.Data.Tables.TableEntity>().Select(r => r.RowKey).ToList();
+        Assert.Equal(2, rows.Count(k => k.EndsWith("-" + e.Id, StringComparison.Ordinal)));
+        // A read returns the event once; a short read from one tail before the time the insert returned finds the second copy.
+        Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start, CancellationToken.None)));
+        var tail = host.Service<RevocationWindow>().Tail;
+        Assert.Equal(e, Assert.Single(await feed.ReadSinceAsync(start + TimeSpan.FromSeconds(2) - tail, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task A_writer_whose_clock_lags_storage_is_found_by_a_short_read_on_time_and_by_one_whose_clock_is_ahead()
+    {
+        await using var host = await StartHostAsync();
+        var tail = host.Service<RevocationWindow>().Tail;
+        var (lagging, laggingTime) = FeedOnShiftedClock(host, TimeSpan.FromSeconds(-20));
+        var (ahead, aheadTime) = FeedOnShiftedClock(host, TimeSpan.FromSeconds(20));
+        // Their first reads teach them the storage clock (as an instance's first sync does).
+        await lagging.ReadSinceAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        await ahead.ReadSinceAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var e = RevocationEvent.TokenRevoked("jti-lagging", DateTimeOffset.UtcNow.AddMinutes(5), laggingTime.GetUtcNow());
+
+        await lagging.PublishAsync([e], CancellationToken.None);
+
+        // On storage's clock (this machine's), one tail before now: keyed by storage time, PublishedAt as published.
+        var onTime = await new TableRevocationFeed(host.Service<AuthTables>()).ReadSinceAsync(DateTimeOffset.UtcNow - tail, CancellationToken.None);
+        Assert.Equal(e, Assert.Single(onTime));
+        // A reader 20 s ahead of storage, one tail before its own now.
+        Assert.Equal(e, Assert.Single(await ahead.ReadSinceAsync(aheadTime.GetUtcNow() - tail, CancellationToken.None)));
+    }
+
+    /// <summary>A feed over its own table client whose pipeline teaches a storage clock read on a shifted clock.</summary>
+    private static (TableRevocationFeed Feed, TimeProvider Time) FeedOnShiftedClock(AuthHost host, TimeSpan shift)
+    {
+        var time = new ShiftedTimeProvider(shift);
+        var clock = new StorageClock(time);
+        var options = new Azure.Data.Tables.TableClientOptions();
+        options.AddPolicy(clock, Azure.Core.HttpPipelinePosition.PerRetry);
+        var tables = new AuthTables(new Azure.Data.Tables.TableServiceClient(host.ConnectionString, options),
+            host.Service<Microsoft.Extensions.Options.IOptions<ServerlessAuth.Storage.StorageOptions>>(), host.Service<ServerlessAuth.Telemetry.AuthMetrics>());
+        return (new TableRevocationFeed(tables, time, clock), time);
+    }
+
+    private sealed class SteppingTime(DateTimeOffset start, TimeSpan firstStep) : TimeProvider
+    {
+        private int _calls;
+
+        public override DateTimeOffset GetUtcNow() => ++_calls == 1 ? start : start + firstStep + TimeSpan.FromMilliseconds(_calls);
+    }
+
+    [Fact]
     public async Task Publishing_the_same_events_twice_stores_them_once()
     {
         await using var host = await StartHostAsync();

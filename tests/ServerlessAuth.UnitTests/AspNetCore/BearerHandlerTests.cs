@@ -79,7 +79,7 @@ public sealed class BearerHandlerTests
         var now = api.Time.GetUtcNow();
         // First: a whole retention window (lifetime + skew + overlap), with the longest lifetime the issuer allows,
         // since the discovery document is read within that poll (the issuer clamps it to its own window);
-        // then from the overlap before the last poll.
+        // then from the whole overlap before the last poll: the API's clock is not the issuer's, so no short reads.
         Assert.Equal((now - TimeSpan.FromHours(1) - TimeSpan.FromSeconds(30) - TimeSpan.FromSeconds(35)).ToUnixTimeMilliseconds(), since[0]);
         Assert.Equal((now - TimeSpan.FromSeconds(35)).ToUnixTimeMilliseconds(), since[1]);
         Assert.True(api.State.Replica.IsCurrent(now));

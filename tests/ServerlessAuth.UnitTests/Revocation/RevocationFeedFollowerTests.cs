@@ -9,9 +9,11 @@ using ServerlessAuth.Users;
 namespace ServerlessAuth.UnitTests.Revocation;
 
 /// <summary>
-/// The follower over the in-memory feed, in Replica mode: where each poll starts reading, that events
-/// stamped by lagging writers or landing late are still applied, that re-read events count once, and
-/// that a replica which cannot read the feed makes validation fail closed.
+/// The follower over the in-memory feed, in Replica mode: where each poll starts reading (short reads
+/// one tail back, a full read of the overlap every full-read interval; the harness's follower has its
+/// second full read one whole interval after the first), that events stamped by lagging writers or
+/// landing late are still applied, that re-read events count once, and that a replica which cannot
+/// read the feed makes validation fail closed.
 /// </summary>
 public sealed class RevocationFeedFollowerTests
 {
@@ -53,7 +55,17 @@ public sealed class RevocationFeedFollowerTests
     }
 
     [Fact]
-    public async Task Later_polls_read_from_one_overlap_before_the_previous_poll_began()
+    public void Short_reads_look_back_the_late_write_limit_plus_the_storage_clocks_uncertainty()
+    {
+        // 500 ms late write + 1 s Date resolution + 500 ms round trip.
+        Assert.Equal(TimeSpan.FromSeconds(2), _harness.Window.Tail);
+        Assert.Equal(TimeSpan.FromSeconds(30), _harness.Window.FullReadInterval);
+        // Overlap (35 s) + full-read interval + the skew a lagging writer's PublishedAt may trail its stamp by.
+        Assert.Equal(TimeSpan.FromSeconds(95), _harness.Window.RereadHorizon);
+    }
+
+    [Fact]
+    public async Task Later_polls_read_one_tail_before_the_previous_poll_and_every_full_read_interval_one_overlap_before_the_previous_full_read()
     {
         await _harness.PollAsync();
         var firstStart = Now;
@@ -63,10 +75,46 @@ public sealed class RevocationFeedFollowerTests
         _harness.Time.Advance(TimeSpan.FromMilliseconds(1500));
         await _harness.PollAsync();
 
-        var overlap = _harness.Window.Overlap;
+        var tail = _harness.Window.Tail;
         Assert.Equal(
-            [AuthHarness.Start - _harness.Window.Retention, firstStart - overlap, secondStart - overlap],
+            [AuthHarness.Start - _harness.Window.Retention, firstStart - tail, secondStart - tail],
             _harness.Feed.ReadFroms);
+
+        // The first poll was a full read: the next comes one interval later and reaches back one overlap before it.
+        _harness.Time.Advance(firstStart + _harness.Window.FullReadInterval - Now - TimeSpan.FromTicks(1));
+        await _harness.PollAsync();
+        Assert.Equal(secondStart + TimeSpan.FromMilliseconds(1500) - tail, _harness.Feed.ReadFroms[^1]);
+        _harness.Time.Advance(TimeSpan.FromTicks(1));
+        await _harness.PollAsync();
+        Assert.Equal(firstStart - _harness.Window.Overlap, _harness.Feed.ReadFroms[^1]);
+        var fullStart = Now;
+
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await _harness.PollAsync();
+        _harness.Time.Advance(_harness.Window.FullReadInterval);
+        await _harness.PollAsync();
+        Assert.Equal(fullStart - _harness.Window.Overlap, _harness.Feed.ReadFroms[^1]);
+    }
+
+    [Fact]
+    public async Task With_no_full_read_interval_every_poll_reads_one_overlap_before_the_previous_one()
+    {
+        var window = new RevocationWindow(Microsoft.Extensions.Options.Options.Create(_harness.Auth), Microsoft.Extensions.Options.Options.Create(_harness.Storage))
+        {
+            FullReadInterval = TimeSpan.Zero,
+        };
+        var follower = new RevocationFeedFollower(_harness.Feed, _harness.Replica, window, _harness.Keys,
+            Microsoft.Extensions.Options.Options.Create(_harness.RevocationOptions), _harness.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RevocationFeedFollower>.Instance);
+        await follower.PollOnceAsync(CancellationToken.None);
+        var firstStart = Now;
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await follower.PollOnceAsync(CancellationToken.None);
+        var secondStart = Now;
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await follower.PollOnceAsync(CancellationToken.None);
+
+        Assert.Equal([firstStart - window.Retention, firstStart - window.Overlap, secondStart - window.Overlap], _harness.Feed.ReadFroms);
     }
 
     [Fact]
@@ -88,29 +136,47 @@ public sealed class RevocationFeedFollowerTests
         await _harness.PollAsync();
 
         Assert.Equal(5, _harness.Feed.Reads);
-        Assert.Equal(lastGoodStart - _harness.Window.Overlap, _harness.Feed.ReadFroms[^1]);
+        Assert.Equal(lastGoodStart - _harness.Window.Tail, _harness.Feed.ReadFroms[^1]);
         Assert.Equal(Now, _harness.Replica.CurrentAsOf);
     }
 
     [Fact]
-    public async Task Event_stamped_by_a_writer_20_seconds_behind_after_the_last_poll_is_applied_on_the_next()
+    public async Task Event_stamped_by_a_writer_lagging_the_whole_skew_just_before_a_full_read_is_applied_by_that_full_read()
     {
         var (_, _, token) = await LoggedInAsync();
         await _harness.PollAsync();
-        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds - 1);
 
-        // Published after that poll, but by a clock that says it happened 19 s before it.
-        var writerNow = Now - TimeSpan.FromSeconds(20);
-        Assert.True(writerNow < _harness.Replica.CurrentAsOf);
+        // Published after the last poll by a clock 30 s behind ours: the short reads cannot see it.
+        var writerNow = Now - _harness.Auth.ClockSkew;
         await _harness.Feed.PublishAsync([RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, writerNow)], CancellationToken.None);
-
-        await _harness.PollAsync();
+        await PollEverySecondAsync(1);
+        Assert.Equal(Now, AuthHarness.Start + _harness.Window.FullReadInterval);
 
         Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
     }
 
     [Fact]
-    public async Task Event_whose_insert_becomes_visible_late_is_applied_once_it_is_visible()
+    public async Task Event_stamped_by_a_writer_lagging_the_whole_skew_just_after_a_full_read_is_missed_by_no_later_full_read()
+    {
+        var (_, _, token) = await LoggedInAsync();
+        await _harness.PollAsync();
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds);
+        var fullRead = Now;
+
+        // Stamped before the full read began, published after it: only the next full read can find it.
+        var writerNow = Now - _harness.Auth.ClockSkew;
+        await _harness.Feed.PublishAsync([RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, writerNow)], CancellationToken.None);
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds - 1);
+        Assert.True((await _harness.ValidateAsync(token.Token)).IsValid);
+
+        await PollEverySecondAsync(1);
+        Assert.Equal(fullRead + _harness.Window.FullReadInterval, Now);
+        Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
+    }
+
+    [Fact]
+    public async Task Event_whose_insert_lands_late_is_applied_by_the_next_full_read_even_if_its_writer_never_stamps_it_again()
     {
         var (_, _, token) = await LoggedInAsync();
         await _harness.PollAsync();
@@ -118,9 +184,27 @@ public sealed class RevocationFeedFollowerTests
         // The insert was stamped now but lands only after several polls (within the storage timeout).
         _harness.Feed.PublishHidden(RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, Now));
         await PollEverySecondAsync(4);
+        _harness.Feed.RevealAll();
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds - 5);
         Assert.True((await _harness.ValidateAsync(token.Token)).IsValid);
 
+        await PollEverySecondAsync(1);
+
+        Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
+    }
+
+    [Fact]
+    public async Task Event_whose_slow_insert_is_stamped_again_when_it_returned_is_applied_on_the_next_poll()
+    {
+        var (_, _, token) = await LoggedInAsync();
+        await _harness.PollAsync();
+
+        // As the table feed does: the first insert took 4 s, so the writer writes the same event under the time it returned.
+        var e = RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, Now);
+        _harness.Feed.PublishHidden(e);
+        await PollEverySecondAsync(4);
         _harness.Feed.RevealAll();
+        await _harness.Feed.PublishAsync([e with { PublishedAt = Now }], CancellationToken.None);
         await PollEverySecondAsync(1);
 
         Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
@@ -148,7 +232,7 @@ public sealed class RevocationFeedFollowerTests
     {
         // The table feed partitions by UTC minute: make a later poll's from fall on 09:00:00.0000000.
         var (_, _, token) = await LoggedInAsync();
-        _harness.Time.Advance(_harness.Window.Overlap);
+        _harness.Time.Advance(_harness.Window.Tail);
         await _harness.PollAsync();
         _harness.Time.Advance(TimeSpan.FromSeconds(1));
 
@@ -162,7 +246,7 @@ public sealed class RevocationFeedFollowerTests
     }
 
     [Fact]
-    public async Task Event_stamped_exactly_one_overlap_before_the_previous_poll_is_applied()
+    public async Task Event_stamped_exactly_one_tail_before_the_previous_poll_is_applied_by_a_short_read()
     {
         var (_, _, token) = await LoggedInAsync();
         await _harness.PollAsync();
@@ -170,9 +254,25 @@ public sealed class RevocationFeedFollowerTests
         _harness.Time.Advance(TimeSpan.FromSeconds(1));
 
         await _harness.Feed.PublishAsync(
-            [RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, previous - _harness.Window.Overlap)], CancellationToken.None);
+            [RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, previous - _harness.Window.Tail)], CancellationToken.None);
         await _harness.PollAsync();
 
+        Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
+    }
+
+    [Fact]
+    public async Task Event_stamped_exactly_one_overlap_before_the_previous_full_read_is_applied_by_the_next_full_read()
+    {
+        var (_, _, token) = await LoggedInAsync();
+        await _harness.PollAsync();
+        var previousFull = Now;
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds - 1);
+
+        await _harness.Feed.PublishAsync(
+            [RevocationEvent.TokenRevoked(token.Claims.TokenId, token.Claims.ExpiresAt, previousFull - _harness.Window.Overlap)], CancellationToken.None);
+        await PollEverySecondAsync(1);
+
+        Assert.Equal(previousFull - _harness.Window.Overlap, _harness.Feed.ReadFroms[^1]);
         Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);
     }
 
@@ -196,9 +296,10 @@ public sealed class RevocationFeedFollowerTests
         Assert.Equal(3, _harness.Replica.TrackedCount);
         Assert.Equal(2, _harness.MemorySource.LoadCount);
 
-        // The next polls read the same four events again: same state, no second key refresh.
-        await PollEverySecondAsync(3);
-        Assert.All(_harness.Feed.ReadFroms, from => Assert.True(from <= AuthHarness.Start));
+        // The next short reads and the next full read read the same four events again: same state, no second key refresh.
+        await PollEverySecondAsync((int)_harness.Window.FullReadInterval.TotalSeconds);
+        Assert.True(_harness.Feed.ReadFroms[1] <= AuthHarness.Start);
+        Assert.True(_harness.Feed.ReadFroms[^1] <= AuthHarness.Start);
         Assert.Equal(3, _harness.Replica.TrackedCount);
         Assert.Equal(2, _harness.MemorySource.LoadCount);
         Assert.Equal(RevocationReplica.TokenRevoked, (await _harness.ValidateAsync(token.Token)).Error);

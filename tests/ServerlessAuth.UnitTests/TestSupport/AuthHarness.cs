@@ -65,7 +65,7 @@ public sealed class AuthHarness
         Keys = new SigningKeyCache(source, KeyOptionsAccessor, Options.Create(Storage), Time, NullLogger<SigningKeyCache>.Instance);
         Window = new RevocationWindow(authOptions, Options.Create(Storage));
         Replica = new RevocationReplica(Window, revocationOptions, authOptions, Time);
-        Follower = new RevocationFeedFollower(Feed, Replica, Window, Keys, revocationOptions, Time, NullLogger<RevocationFeedFollower>.Instance);
+        Follower = new RevocationFeedFollower(Feed, Replica, Window, Keys, revocationOptions, Time, NullLogger<RevocationFeedFollower>.Instance) { FullReadPhase = 1 };
         Revocation = new TokenRevocationCheck(RevokedTokens, Sessions, Users, SessionCutoff, Replica, revocationOptions, authOptions, Time);
         TokenIssuer = new AccessTokenIssuer(Keys, authOptions, Time);
         Validator = new AccessTokenValidator(Keys, Revocation, authOptions, Time);
