@@ -13,20 +13,18 @@
 #        scripts/bench-coldstart.sh 5000 3 /tmp/functions-r2r
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 EVENTS="${1:-5000}"; RUNS="${2:-3}"; FUNCTIONS_DIR="${3:-}"
-TABLE_PORT=10105; WEBHOST_PORT=7191; FUNCTIONS_PORT=7192
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
+TABLE_PORT=10107; WEBHOST_PORT=7193; FUNCTIONS_PORT=7194
 
 PIDS=()
 SETTINGS=$(mktemp --suffix=.json)
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; rm -f "$SETTINGS"; }
 trap cleanup EXIT
 
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-PIDS+=($!)
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
+start_azurite $TABLE_PORT
 
-CONNECTION="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+CONNECTION="$(devstore_connection_string $TABLE_PORT)"
 ISSUER=https://localhost:$WEBHOST_PORT/api/auth
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 export AuthStorage__ConnectionString="$CONNECTION" Auth__Issuer=$ISSUER Auth__Audience=bench

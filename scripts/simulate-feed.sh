@@ -14,9 +14,8 @@ SIM=(dotnet tools/ServerlessAuth.FeedSimulation/bin/Release/net10.0/ServerlessAu
 if [ "${1:-}" != azurite ] && [ "${1:-}" != firstsync ]; then exec "${SIM[@]}" "${@:-curve}"; fi
 
 TABLE_PORT=10106
-[ -x node_modules/.bin/azurite-table ] || npm ci --no-audit --no-fund
-node_modules/.bin/azurite-table --tableHost 127.0.0.1 --tablePort $TABLE_PORT --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent &
-AZURITE=$!
-trap 'kill $AZURITE 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$TABLE_PORT) 2>/dev/null && break; sleep 0.2; done
-"${SIM[@]}" "$@" --connection "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+. scripts/lib.sh
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start_azurite $TABLE_PORT
+"${SIM[@]}" "$@" --connection "$(devstore_connection_string $TABLE_PORT)"
