@@ -88,8 +88,10 @@ public static partial class AuthEndpoints
                 }
             }
 
+            // The table read may start a little earlier (it allows for this instance's clock against the
+            // storage service's); the answer holds what was published at or after since, as followers ask.
             var events = await services.GetRequiredService<IRevocationFeed>().ReadSinceAsync(from, ct);
-            return TypedResults.Ok(RevocationsResponse.From(events));
+            return TypedResults.Ok(RevocationsResponse.From(events.Where(e => e.PublishedAt >= from)));
         });
 
     /// <summary>
