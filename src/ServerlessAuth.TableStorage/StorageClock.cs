@@ -49,9 +49,7 @@ public sealed class StorageClock(TimeProvider time) : HttpPipelinePolicy
 
     private void Learn(HttpMessage message, DateTimeOffset sent)
     {
-        if (message.HasResponse && message.Response.Headers.TryGetValue("Date", out var value)
-            && DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AssumeUniversal, out var date))
+        if (message.HasResponse && message.Response.Headers.Date is { } date)
         {
             Learn(date, sent, time.GetUtcNow());
         }
